@@ -1,0 +1,1 @@
+"""`harness audit`: checklists as data, pure detectors over a read-only repository index."""

@@ -1,0 +1,124 @@
+"""`harness audit PATH`: the verb's command line. The work happens in `engine`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from harness.audit.engine import AuditOptions, run_audit
+from harness.audit.model import Severity
+from harness.audit.report import FORMATS, renderers, table
+from harness.errors import EXIT_FAILED, HarnessError
+
+Destination = tuple[str, Path | None]
+
+
+class OutputError(HarnessError):
+    """--format / --output combinations that cannot be honoured."""
+
+
+def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[Destination]:
+    """`FORMAT` or `FORMAT:FILE` specs; at most one may go to standard output (or --output)."""
+    destinations: list[Destination] = []
+    for spec in formats or ("table",):
+        name, _, file = spec.partition(":")
+        if name not in FORMATS:
+            raise OutputError(f"unknown format {name!r}", f"use one of: {', '.join(FORMATS)}")
+        destinations.append((name, Path(file) if file else None))
+    to_stdout = [d for d in destinations if d[1] is None]
+    if output is not None:
+        if len(to_stdout) != 1:
+            raise OutputError(
+                "--output needs exactly one --format without a file",
+                "write several formats as --format json:audit.json --format sarif:audit.sarif",
+            )
+        destinations = [(n, output if f is None else f) for n, f in destinations]
+    elif len(to_stdout) > 1:
+        raise OutputError(
+            "only one format can go to standard output",
+            "give the others a file, e.g. --format sarif:harness.sarif",
+        )
+    return destinations
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Write via a temporary file in the same directory so a crash never leaves half a report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("audit")
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--checklist",
+    "checklists",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="An extra checklist YAML file (repeatable).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help=f"Output format, optionally to a file (repeatable): {', '.join(FORMATS)}.",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="File for the one format.")
+@click.option("--fail-under", type=click.FloatRange(0, 100), help="Fail below this score.")
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Fail when a check of this severity or worse fails (default: critical).",
+)
+@click.option("--select", multiple=True, help="Only these checks, categories or checklists.")
+@click.option("--ignore", multiple=True, help="Skip these checks, categories or checklists.")
+def audit_command(
+    path: Path,
+    checklists: tuple[Path, ...],
+    formats: tuple[str, ...],
+    output: Path | None,
+    fail_under: float | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> None:
+    """Audit the repository at PATH against the production checklists.
+
+    Exit codes: 0 passed, 1 failed (score below --fail-under, or a failing check at or above
+    --fail-on, or an expired waiver), 2 usage error or nothing to audit.
+    """
+    destinations = parse_destinations(formats, output)
+    report = run_audit(
+        AuditOptions(
+            root=path,
+            checklists=list(checklists),
+            select=list(select),
+            ignore=list(ignore),
+            fail_under=fail_under,
+            fail_on=Severity(fail_on) if fail_on else None,
+        )
+    )
+    render = renderers()
+    for name, file in destinations:
+        if name == "table" and file is None:
+            click.echo(table.render(report, color=sys.stdout.isatty()), nl=False)
+        elif file is None:
+            click.echo(render[name](report), nl=False)
+        else:
+            write_atomically(file, render[name](report))
+    if all(file is not None for _, file in destinations):
+        click.echo(table.render(report, color=sys.stdout.isatty()), nl=False)
+    if not report.passed:
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,99 @@
+"""The audited repository's own settings: `[tool.harness]` in pyproject.toml, or harness.toml.
+
+```toml
+[tool.harness]
+checklists = ["ops/extra-checks.yml"]     # more checklist files, relative to the repo
+select = ["production", "ci"]             # categories, checklist names or check ids
+ignore = ["readme-cost"]
+exclude = ["templates/**"]                # paths the audit does not read
+fail-under = 90
+fail-on = "high"
+
+[[tool.harness.waivers]]
+check = "dockerfile-healthcheck"
+reason = "the platform probes /healthz itself"
+paths = ["worker/Dockerfile"]             # optional: waive only evidence under these
+expires = 2027-06-30                      # optional: an expired waiver fails the check
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness.audit.model import Severity, Waiver
+from harness.errors import ConfigError
+
+# Subtables owned by other verbs; the audit leaves them alone.
+OTHER_VERBS = ("eval", "badge")
+
+
+def _dash(name: str) -> str:
+    return name.replace("_", "-")
+
+
+class WaiverConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    check: str
+    reason: str = Field(min_length=3)
+    paths: list[str] = Field(default_factory=list)
+    expires: dt.date | None = None
+
+
+class AuditConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=_dash, populate_by_name=True)
+    checklists: list[str] = Field(default_factory=list)
+    select: list[str] = Field(default_factory=list)
+    ignore: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    fail_under: float | None = Field(default=None, ge=0, le=100)
+    fail_on: Severity | None = None
+    waivers: list[WaiverConfig] = Field(default_factory=list)
+
+    def waiver_objects(self) -> list[Waiver]:
+        return [
+            Waiver(w.check, w.reason, tuple(w.paths), w.expires.isoformat() if w.expires else None)
+            for w in self.waivers
+        ]
+
+
+def load_config(root: Path) -> tuple[AuditConfig, str | None]:
+    """The config and the file it came from (None when the repo has none)."""
+    for name in ("harness.toml", "pyproject.toml"):
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        table = _harness_table(path, name == "pyproject.toml")
+        if table is None:
+            continue
+        own = {k: v for k, v in table.items() if k not in OTHER_VERBS}
+        try:
+            return AuditConfig.model_validate(own), name
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(p) for p in error["loc"])
+            raise ConfigError(
+                f"{name} [tool.harness] {field}: {error['msg']}",
+                "fix the setting (see README: Configuration)",
+            ) from exc
+    return AuditConfig(), None
+
+
+def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        if nested_only:
+            return None  # a broken pyproject is reported as a finding, not a config error
+        raise ConfigError(f"{path.name}: invalid TOML ({exc})", "fix the syntax") from exc
+    except OSError:
+        return None
+    table = data.get("tool", {}).get("harness")
+    if table is None and not nested_only:
+        table = data
+    return table if isinstance(table, dict) else None

@@ -1,0 +1,154 @@
+"""Detectors about which files exist and whether they parse."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.audit.detectors._common import compile_pattern, find_first
+from harness.audit.index import RepoIndex
+from harness.audit.model import Evidence, Outcome
+from harness.audit.registry import NoParams, detector
+
+
+class FileExistsParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    any_of: list[str] = Field(min_length=1, description="gitignore-style patterns")
+
+
+@detector("file_exists", FileExistsParams)
+def file_exists(index: RepoIndex, params: FileExistsParams) -> Outcome:
+    """Passes when a file matches any of the `any_of` patterns."""
+    found = index.match(*params.any_of)
+    if found:
+        return Outcome.passed(f"found {found[0]}", Evidence(found[0]))
+    return Outcome.failed(f"no file matches {', '.join(params.any_of)}")
+
+
+class TextPresentParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: list[str] = Field(min_length=1, description="gitignore-style patterns of files to read")
+    patterns: list[str] = Field(min_length=1, description="regexes that must all match somewhere")
+    ignore_case: bool = True
+    describe: str = Field(default="", description="what the patterns stand for, for messages")
+
+
+@detector("text_present", TextPresentParams)
+def text_present(index: RepoIndex, params: TextPresentParams) -> Outcome:
+    """Passes when every regex in `patterns` matches in at least one of `files`."""
+    found: list[Evidence] = []
+    for pattern in params.patterns:
+        hit = find_first(index, params.files, compile_pattern(pattern, params.ignore_case))
+        if hit is None:
+            what = params.describe or f"/{pattern}/"
+            return Outcome.failed(f"no match for {what} in {', '.join(params.files)}")
+        found.append(hit)
+    return Outcome.passed(f"found {params.describe or 'all patterns'}", *found)
+
+
+@detector("config_files_parse")
+def config_files_parse(index: RepoIndex, params: NoParams) -> Outcome:
+    """Passes when every YAML, TOML and JSON file in the repository parses."""
+    parsers = {".yml": index.yaml, ".yaml": index.yaml, ".toml": index.toml, ".json": index.json}
+    broken: list[Evidence] = []
+    checked = 0
+    for rel in index.match("*.yml", "*.yaml", "*.toml", "*.json"):
+        suffix = rel[rel.rfind(".") :]
+        if index.text(rel) is None:
+            continue
+        checked += 1
+        parsers[suffix](rel)
+        if rel in index.parse_errors:
+            line, message = index.parse_errors[rel]
+            broken.append(Evidence(rel, line, message))
+    if not checked:
+        return Outcome.not_applicable("no YAML, TOML or JSON files")
+    if broken:
+        return Outcome.failed(f"{len(broken)} of {checked} config files do not parse", *broken)
+    return Outcome.passed(f"all {checked} config files parse")
+
+
+LOCK_FILES = (
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "Pipfile.lock",
+    "pylock.toml",
+    "pylock.*.toml",
+    "requirements*.lock",
+    "conda-lock.yml",
+)
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
+
+
+@detector("dependencies_locked")
+def dependencies_locked(index: RepoIndex, params: NoParams) -> Outcome:
+    """Passes with a lock file, or requirements files whose every requirement is pinned with ==."""
+    locks = index.match(*LOCK_FILES)
+    if locks:
+        return Outcome.passed(f"lock file {locks[0]}", Evidence(locks[0]))
+    requirement_files = index.match("requirements*.txt", "requirements/*.txt")
+    if not requirement_files:
+        return Outcome.failed("no lock file and no requirements file with pinned versions")
+    unpinned = [ev for rel in requirement_files for ev in _unpinned_lines(index, rel)]
+    if unpinned:
+        return Outcome.failed(f"{len(unpinned)} requirements are not pinned with ==", *unpinned)
+    return Outcome.passed("every requirement is pinned", Evidence(requirement_files[0]))
+
+
+def _unpinned_lines(index: RepoIndex, rel: str) -> list[Evidence]:
+    unpinned = []
+    for number, raw in enumerate(index.lines(rel), start=1):
+        line = raw.split(" #")[0].strip().rstrip("\\").strip()
+        if not line or line.startswith(("#", "-", "--")):
+            continue
+        match = _REQUIREMENT.match(line)
+        if match and "==" not in match.group(3) and "@" not in match.group(3):
+            unpinned.append(Evidence(rel, number, line))
+    return unpinned
+
+
+class JsonlDatasetParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: list[str] = Field(min_length=1)
+    min_rows: int = Field(default=20, ge=1)
+    question_fields: list[str] = Field(default=["user_input", "question", "query", "input"])
+
+
+@detector("jsonl_dataset", JsonlDatasetParams)
+def jsonl_dataset(index: RepoIndex, params: JsonlDatasetParams) -> Outcome:
+    """Passes when an eval dataset (JSON Lines) has at least `min_rows` rows, each a question."""
+    candidates = index.match(*params.files)
+    if not candidates:
+        return Outcome.failed(f"no eval dataset matches {', '.join(params.files)}")
+    best: tuple[int, str] = (0, candidates[0])
+    for rel in candidates:
+        rows, problem = _count_rows(index, rel, params.question_fields)
+        if problem is not None:
+            return Outcome.failed(f"{rel} is not a valid dataset: {problem[1]}", problem[0])
+        best = max(best, (rows, rel))
+    rows, rel = best
+    if rows < params.min_rows:
+        return Outcome.failed(
+            f"{rel} has {rows} rows; a dataset needs at least {params.min_rows}", Evidence(rel)
+        )
+    return Outcome.passed(f"{rel} has {rows} rows", Evidence(rel))
+
+
+def _count_rows(
+    index: RepoIndex, rel: str, fields: list[str]
+) -> tuple[int, tuple[Evidence, str] | None]:
+    rows = 0
+    for number, line in enumerate(index.lines(rel), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return rows, (Evidence(rel, number), f"line {number} is not JSON ({exc.msg})")
+        if not isinstance(row, dict) or not any(isinstance(row.get(f), str) for f in fields):
+            return rows, (Evidence(rel, number), f"line {number} has no {' or '.join(fields)}")
+        rows += 1
+    return rows, None

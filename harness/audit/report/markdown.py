@@ -1,0 +1,100 @@
+"""Markdown report, for $GITHUB_STEP_SUMMARY and pull-request comments."""
+
+from __future__ import annotations
+
+from harness.audit.model import AuditReport, CheckResult
+from harness.audit.report.json_report import counts
+
+MAX_EVIDENCE = 5
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:g}"
+
+
+def _evidence(result: CheckResult) -> str:
+    shown = [f"`{e.location()}`" for e in result.evidence[:MAX_EVIDENCE]]
+    extra = len(result.evidence) - MAX_EVIDENCE
+    if extra > 0:
+        shown.append(f"and {extra} more")
+    return "<br>".join(shown) or "—"
+
+
+def render(report: AuditReport) -> str:
+    verdict = "passed" if report.passed else "failed"
+    lines = [
+        f"## harness audit: {_score(report.overall_score)}/100 ({report.grade}) — {verdict}",
+        "",
+        f"`{report.root_name}` · commit `{(report.commit or 'unknown')[:12]}` · "
+        f"stack: {', '.join(report.stack) or 'none detected'}",
+        "",
+    ]
+    lines += [f"- {reason}" for reason in report.failed_reasons]
+    if report.failed_reasons:
+        lines.append("")
+    lines += _categories(report)
+    lines += _failures(report)
+    lines += _not_applicable(report)
+    lines += _waivers(report)
+    if report.skipped_files:
+        lines += ["", f"{len(report.skipped_files)} files were not read:", ""]
+        lines += [f"- `{path}`: {reason}" for path, reason in report.skipped_files[:20]]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _categories(report: AuditReport) -> list[str]:
+    lines = ["| Category | Score | Passed | Failed | N/A | Waived |", "|---|--:|--:|--:|--:|--:|"]
+    for name, value in report.category_scores.items():
+        tally = counts([r for r in report.results if r.check.category == name])
+        lines.append(
+            f"| {name} | {_score(value)} | {tally['passed']} | {tally['failed']} | "
+            f"{tally['na']} | {tally['waived']} |"
+        )
+    return lines
+
+
+def _failures(report: AuditReport) -> list[str]:
+    failing = sorted(
+        (r for r in report.results if r.status == "fail"),
+        key=lambda r: (SEVERITY_ORDER[r.check.severity.value], r.check.id),
+    )
+    if not failing:
+        return ["", "All applicable checks pass."]
+    lines = [
+        "",
+        "### Failing checks",
+        "",
+        "| Severity | Check | Finding | Evidence | Fix |",
+        "|---|---|---|---|---|",
+    ]
+    for r in failing:
+        lines.append(
+            f"| {r.check.severity.value} | `{r.check.id}` {_cell(r.check.title)} | "
+            f"{_cell(r.message)} | {_evidence(r)} | {_cell(r.check.remediation)} |"
+        )
+    return lines
+
+
+def _not_applicable(report: AuditReport) -> list[str]:
+    na = [r for r in report.results if r.status == "na"]
+    if not na:
+        return []
+    lines = ["", f"<details><summary>{len(na)} checks not applicable</summary>", ""]
+    lines += [f"- `{r.check.id}`: {r.message}" for r in na]
+    return [*lines, "", "</details>"]
+
+
+def _waivers(report: AuditReport) -> list[str]:
+    if not report.waivers:
+        return []
+    lines = ["", "### Waivers", "", "| Check | State | Reason | Expires |", "|---|---|---|---|"]
+    for waiver, state in report.waivers:
+        lines.append(
+            f"| `{waiver.check}` | {state} | {_cell(waiver.reason)} | {waiver.expires or '—'} |"
+        )
+    return lines

@@ -1,0 +1,54 @@
+"""The default terminal report, drawn with rich."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from harness.audit.model import AuditReport, CheckResult
+
+STYLES = {"pass": "green", "fail": "bold red", "na": "dim", "waived": "yellow"}
+LABELS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "waived": "WAIVED"}
+MAX_EVIDENCE = 3
+
+
+def _detail(result: CheckResult) -> Text:
+    text = Text(result.message)
+    for evidence in result.evidence[:MAX_EVIDENCE] if result.status == "fail" else ():
+        text.append(f"\n  {evidence.location()}", style="cyan")
+    if result.status == "fail" and len(result.evidence) > MAX_EVIDENCE:
+        text.append(f"\n  and {len(result.evidence) - MAX_EVIDENCE} more", style="cyan")
+    return text
+
+
+def render(report: AuditReport, width: int = 120, color: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color)
+    table = Table(title=f"harness audit: {report.root_name}", expand=False)
+    for column in ("Status", "Check", "Severity", "Result"):
+        table.add_column(column, overflow="fold")
+    for result in sorted(report.results, key=lambda r: (r.check.category, r.check.id)):
+        table.add_row(
+            Text(LABELS[result.status], style=STYLES[result.status]),
+            f"{result.check.category}/{result.check.id}",
+            result.check.severity.value,
+            _detail(result),
+        )
+    console.print(table)
+    scores = "  ".join(
+        f"{name} {'n/a' if value is None else f'{value:g}'}"
+        for name, value in report.category_scores.items()
+    )
+    overall = "n/a" if report.overall_score is None else f"{report.overall_score:g}"
+    console.print(f"Categories: {scores}")
+    console.print(f"Score: {overall}/100 (grade {report.grade})")
+    for waiver, state in report.waivers:
+        console.print(f"Waiver {waiver.check}: {state} — {waiver.reason}")
+    if report.skipped_files:
+        console.print(f"{len(report.skipped_files)} files not read (see --format json)")
+    verdict = "PASSED" if report.passed else "FAILED: " + "; ".join(report.failed_reasons)
+    console.print(verdict)
+    return buffer.getvalue()

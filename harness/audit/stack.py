@@ -1,0 +1,98 @@
+"""Stack detection: which kinds of project this is, so checks that don't apply are N/A.
+
+Each tag maps to the first file that gave it away; that file is the evidence in reports.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.audit.index import RepoIndex
+
+_UPLOAD_IMPORT = re.compile(
+    r"^\s*from\s+(?:fastapi|starlette)\S*\s+import[^\n]*\bUploadFile\b", re.MULTILINE
+)
+_IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
+MODULE_TAGS: dict[str, frozenset[str]] = {
+    "fastapi": frozenset({"fastapi"}),
+    "llm": frozenset(
+        {
+            "openai",
+            "anthropic",
+            "litellm",
+            "langchain",
+            "langchain_core",
+            "langchain_openai",
+            "llama_index",
+            "mistralai",
+            "cohere",
+            "groq",
+            "ollama",
+            "langgraph",
+            "pydantic_ai",
+            "google_genai",
+        }
+    ),
+    "rag": frozenset(
+        {
+            "bm25s",
+            "rank_bm25",
+            "chromadb",
+            "pgvector",
+            "faiss",
+            "qdrant_client",
+            "lancedb",
+            "sqlite_vec",
+            "sentence_transformers",
+            "llama_index",
+            "weaviate",
+            "pinecone",
+        }
+    ),
+    "agent": frozenset({"langgraph", "pydantic_ai", "crewai", "autogen", "smolagents", "agents"}),
+}
+WEB_FRAMEWORKS = frozenset({"fastapi", "flask", "django", "starlette", "streamlit", "gradio"})
+FILE_TAGS: dict[str, tuple[str, ...]] = {
+    "docker": ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "Containerfile"),
+    "compose": ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"),
+    "github-actions": ("/.github/workflows/*.yml", "/.github/workflows/*.yaml"),
+    "python": ("*.py", "/pyproject.toml", "/setup.py", "/setup.cfg"),
+}
+STACK_TAGS = (*FILE_TAGS, *MODULE_TAGS, "uploads", "app")
+
+
+def detect_stack(index: RepoIndex) -> dict[str, str]:
+    """Detected tags, each with the file that showed it."""
+    stack: dict[str, str] = {}
+    for tag, patterns in FILE_TAGS.items():
+        found = index.match(*patterns)
+        if found:
+            stack[tag] = found[0]
+    for rel in index.python_files():
+        if _is_test_path(rel):
+            continue
+        text = index.text(rel) or ""
+        modules = set(_IMPORT.findall(text))
+        for tag, wanted in MODULE_TAGS.items():
+            if tag not in stack and modules & wanted:
+                stack[tag] = rel
+        if "app" not in stack and modules & (WEB_FRAMEWORKS | MODULE_TAGS["llm"]):
+            stack["app"] = rel
+        if "uploads" not in stack and _UPLOAD_IMPORT.search(text):
+            stack["uploads"] = rel
+    return dict(sorted(stack.items()))
+
+
+def _is_test_path(rel: str) -> bool:
+    return (
+        rel.startswith("tests/") or "/tests/" in rel or rel.rsplit("/", 1)[-1].startswith("test_")
+    )
+
+
+def applies(applies_to: list[str], stack: dict[str, str]) -> tuple[bool, str]:
+    """Whether every condition holds ('a|b' = either); otherwise the reason it does not."""
+    for condition in applies_to:
+        options = condition.split("|")
+        if not any(option in stack for option in options):
+            return False, f"applies to {' or '.join(options)} projects; none detected"
+    return True, ""

@@ -1,0 +1,44 @@
+"""Domain errors. Each carries the exit code and a hint saying what to do next.
+
+They are raised anywhere in the package and turned into a one-line message only at the CLI edge.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class HarnessError(Exception):
+    """Base class: `message` says what went wrong, `hint` what to do next."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class NothingToAuditError(HarnessError):
+    """The path does not exist, is not a directory, or holds no files."""
+
+
+class ChecklistError(HarnessError):
+    """A checklist file is missing, unparsable or invalid."""
+
+
+class ConfigError(HarnessError):
+    """`[tool.harness]` or harness.toml in the audited repository is invalid."""
+
+
+class DetectorError(HarnessError):
+    """A checklist names a detector that is not registered, or passes it bad params."""
+
+
+class UnknownCheckError(HarnessError):
+    """A check id was asked for that no loaded checklist defines."""
