@@ -16,6 +16,7 @@ from harness.errors import HarnessError
 # verb name -> "module:attribute" of a click command
 LAZY_COMMANDS: dict[str, str] = {
     "audit": "harness.audit.command:audit_command",
+    "badge": "harness.badge.command:badge_command",
     "checklists": "harness.audit.checklists_command:checklists_group",
 }
 

@@ -157,8 +157,13 @@ class RepoIndex:
         """Files matching gitignore-style patterns ('Dockerfile' anywhere, '/x' at the root)."""
         key = tuple(patterns)
         if key not in self._match_cache:
-            spec = pathspec.GitIgnoreSpec.from_lines(patterns)
-            self._match_cache[key] = [f for f in self.files if spec.match_file(f)]
+            by_name, by_path = compile_globs(patterns)
+            self._match_cache[key] = [
+                f
+                for f in self.files
+                if (by_name and by_name.match(f.rsplit("/", 1)[-1]))
+                or (by_path and by_path.match(f))
+            ]
         return self._match_cache[key]
 
     def size(self, rel: str) -> int:
@@ -227,8 +232,14 @@ class RepoIndex:
     def python_files(self) -> list[str]:
         return self.match("*.py")
 
-    def iter_python(self) -> Iterable[tuple[str, ast.Module]]:
+    def iter_python(self, *needles: str) -> Iterable[tuple[str, ast.Module]]:
+        """Parsed Python files; with `needles`, only files whose text contains one of them
+        (a substring test is much cheaper than a parse, and most files mention none)."""
         for rel in self.python_files():
+            if needles:
+                text = self.text(rel)
+                if text is None or not any(needle in text for needle in needles):
+                    continue
             tree = self.python(rel)
             if tree is not None:
                 yield rel, tree
@@ -245,6 +256,51 @@ class RepoIndex:
     def tracked(self) -> frozenset[str] | None:
         """Paths in the git index, or None when the repository has no readable index."""
         return tracked_paths(self.root)
+
+
+def compile_globs(patterns: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Two regexes for gitignore-style globs: one over base names (patterns without a slash
+    match at any depth), one over whole paths (anchored patterns)."""
+    by_name: list[str] = []
+    by_path: list[str] = []
+    for pattern in patterns:
+        anchored = "/" in pattern.rstrip("/")
+        body = _glob_regex(pattern.lstrip("/"))
+        (by_path if anchored else by_name).append(body)
+    return (
+        re.compile("(?:" + "|".join(by_name) + r")\Z") if by_name else None,
+        re.compile("(?:" + "|".join(by_path) + r")\Z") if by_path else None,
+    )
+
+
+def _glob_regex(glob: str) -> str:
+    out: list[str] = []
+    position = 0
+    while position < len(glob):
+        char = glob[position]
+        if glob.startswith("**/", position):
+            out.append("(?:.*/)?")
+            position += 3
+            continue
+        if glob.startswith("**", position):
+            out.append(".*")
+            position += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = glob.find("]", position + 1)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                out.append("[" + glob[position + 1 : end].replace("!", "^", 1) + "]")
+                position = end
+        else:
+            out.append(re.escape(char))
+        position += 1
+    return "".join(out)
 
 
 def _is_ignored(rel: str, is_dir: bool, specs: list[_Spec]) -> bool:

@@ -50,6 +50,8 @@ TRACE_CONTEXTS = frozenset(
         "observe",
     }
 )
+# Substrings a file must contain to hold a call site or a client; others are not parsed.
+CALL_NEEDLES = (".create(", ".parse(", ".stream(", "completion(", "OpenAI(", "Anthropic(")
 TIMEOUT_KWARGS = frozenset({"timeout", "request_timeout"})
 RETRY_KWARGS = frozenset({"max_retries", "num_retries"})
 
@@ -164,7 +166,7 @@ def find_call_sites(index: RepoIndex) -> tuple[list[CallSite], list[ClientBuild]
     sites: list[CallSite] = []
     clients: list[ClientBuild] = []
     instrumented = False
-    for rel, tree in index.iter_python():
+    for rel, tree in index.iter_python(*CALL_NEEDLES):
         if _is_test(rel):
             continue
         finder = _Finder(rel)
@@ -240,7 +242,9 @@ def system_prompt_no_user_input(index: RepoIndex, params: NoParams) -> Outcome:
     """Fails where a system prompt is built by interpolating a function's raw input into it."""
     found: list[Evidence] = []
     considered = 0
-    for rel, tree in index.iter_python():
+    for rel, tree in index.iter_python(
+        '"system"', "'system'", "system=", "SystemMessage", "instructions=", '"developer"'
+    ):
         if _is_test(rel):
             continue
         for function in ast.walk(tree):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 
-from harness.audit.detectors._common import find_all
 from harness.audit.detectors.python_code import call_name
 from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence, Outcome
@@ -25,6 +24,20 @@ SECRET_PATTERNS = {
     "Hugging Face token": r"\bhf_[A-Za-z]{34,}\b",
     "private key": r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----",
 }
+# Every pattern starts with one of these: a substring test skips files before the regex runs.
+SECRET_PREFIXES = (
+    "sk-",
+    "AKIA",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "xox",
+    "AIza",
+    "hf_",
+    "-----BEGIN",
+)
 _SECRETS = re.compile("|".join(f"(?:{p})" for p in SECRET_PATTERNS.values()))
 
 
@@ -52,8 +65,10 @@ def env_files_not_committed(index: RepoIndex, params: NoParams) -> Outcome:
 def secrets_absent(index: RepoIndex, params: NoParams) -> Outcome:
     """Fails on text that has the format of a real credential (API keys, tokens, private keys)."""
     hits = [
-        Evidence(ev.path, ev.line, "looks like a credential")
-        for ev in find_all(index, ["*"], _SECRETS)
+        Evidence(rel, text.count("\n", 0, match.start()) + 1, "looks like a credential")
+        for rel in index.files
+        if (text := index.text(rel)) and any(prefix in text for prefix in SECRET_PREFIXES)
+        for match in _SECRETS.finditer(text)
     ]
     if hits:
         return Outcome.failed(f"{len(hits)} credential-like strings in the repository", *hits)
@@ -71,7 +86,7 @@ _SIZE_GUARD = re.compile(
 def upload_size_limit(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when every module with an UploadFile route also enforces a size limit."""
     modules = []
-    for rel, tree in index.iter_python():
+    for rel, tree in index.iter_python("UploadFile"):
         if rel.startswith("tests/") or "/tests/" in rel:
             continue
         line = _upload_param_line(tree)
@@ -99,7 +114,7 @@ def cors_safe(index: RepoIndex, params: NoParams) -> Outcome:
     """Fails when CORS allows any origin (`*`) together with credentials."""
     configured: list[Evidence] = []
     unsafe: list[Evidence] = []
-    for rel, tree in index.iter_python():
+    for rel, tree in index.iter_python("CORSMiddleware"):
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _mentions_cors(node):
                 configured.append(Evidence(rel, node.lineno))
@@ -132,7 +147,7 @@ def _wildcard_with_credentials(call: ast.Call) -> bool:
 def debug_off(index: RepoIndex, params: NoParams) -> Outcome:
     """Fails when an app is created with `debug=True` or served with `reload=True` in code."""
     found = []
-    for rel, tree in index.iter_python():
+    for rel, tree in index.iter_python("debug=True", "reload=True"):
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue

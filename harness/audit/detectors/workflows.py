@@ -96,6 +96,8 @@ def workflow_actions_pinned(index: RepoIndex, params: NoParams) -> Outcome:
                 floating.append(Evidence(rel, line_of(index, rel, uses), f"{uses} is not pinned"))
     if floating:
         return Outcome.failed(f"{len(floating)} of {total} actions not pinned by SHA", *floating)
+    if not total:
+        return Outcome.passed("no actions used")
     return Outcome.passed(f"all {plural(total, 'action')} pinned by SHA")
 
 
