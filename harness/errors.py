@@ -42,3 +42,31 @@ class DetectorError(HarnessError):
 
 class UnknownCheckError(HarnessError):
     """A check id was asked for that no loaded checklist defines."""
+
+
+class TemplateSourceError(HarnessError):
+    """The template source (repository or packaged templates) cannot be found or used."""
+
+
+class ScaffoldError(HarnessError):
+    """`harness new` or `harness update` cannot proceed (bad destination, dirty tree...)."""
+
+
+class BadgeInputError(HarnessError):
+    """An audit or eval report is missing, unreadable or not the kind of report expected."""
+
+
+class ThresholdsError(HarnessError):
+    """The thresholds file is unreadable or describes an impossible colour scale."""
+
+
+class ReadmeError(HarnessError):
+    """The README's badge markers are duplicated, unbalanced or out of order."""
+
+
+class NoBadgesError(HarnessError):
+    """Nothing to badge: no report given and no earlier badges to link."""
+
+
+class OutputError(HarnessError):
+    """--format / --output combinations that cannot be honoured."""

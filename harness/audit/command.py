@@ -12,13 +12,9 @@ import click
 from harness.audit.engine import AuditOptions, run_audit
 from harness.audit.model import Severity
 from harness.audit.report import FORMATS, renderers, table
-from harness.errors import EXIT_FAILED, HarnessError
+from harness.errors import EXIT_FAILED, OutputError
 
 Destination = tuple[str, Path | None]
-
-
-class OutputError(HarnessError):
-    """--format / --output combinations that cannot be honoured."""
 
 
 def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[Destination]:

@@ -20,7 +20,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from harness.badge.errors import ThresholdsError
+from harness.errors import ThresholdsError
 
 # shields.io's named colours, so the SVG we draw matches what shields draws from the endpoint JSON.
 NAMED_COLORS: dict[str, str] = {

@@ -13,11 +13,10 @@ import click
 
 from harness.badge import readme
 from harness.badge.colors import Thresholds, load_thresholds
-from harness.badge.errors import BadgeInputError, NoBadgesError
 from harness.badge.files import Plan, plan_badges, read_manifest
 from harness.badge.model import Badge, mark_stale
 from harness.badge.sources import audit_badge, eval_badges, load_report, parse_timestamp
-from harness.errors import EXIT_FAILED
+from harness.errors import EXIT_FAILED, BadgeInputError, NoBadgesError
 
 _THRESHOLDS_HELP = (
     "YAML or JSON colour scales overriding the defaults, e.g. "

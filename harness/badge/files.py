@@ -14,9 +14,9 @@ from harness.badge.endpoint import (
     manifest_entry,
     manifest_json,
 )
-from harness.badge.errors import BadgeInputError
 from harness.badge.model import Badge
 from harness.badge.svg import render_svg
+from harness.errors import BadgeInputError
 
 SOURCE_ORDER = ("audit", "eval")
 

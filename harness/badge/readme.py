@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from harness.badge.errors import ReadmeError
+from harness.errors import ReadmeError
 
 START = "<!-- harness:badges:start -->"
 END = "<!-- harness:badges:end -->"

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.badge.colors import UNMEASURED_COLOR, Thresholds
-from harness.badge.errors import BadgeInputError
 from harness.badge.model import Badge, Provenance
+from harness.errors import BadgeInputError
 
 SUPPORTED_SCHEMA = "1"
 _PRODUCERS = {
