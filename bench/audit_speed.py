@@ -16,13 +16,11 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 MODULE = '''"""Module {n}."""
@@ -54,7 +52,9 @@ def generate(root: Path, count: int) -> None:
         "name: ci\non: push\npermissions: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
         "    timeout-minutes: 5\n    steps:\n      - run: python -m pytest\n"
     )
-    (root / "Dockerfile").write_text("FROM python:3.12-slim AS b\nFROM python:3.12-slim\nUSER app\n")
+    (root / "Dockerfile").write_text(
+        "FROM python:3.12-slim AS b\nFROM python:3.12-slim\nUSER app\n"
+    )
     (root / "pyproject.toml").write_text('[project]\nname = "big"\nversion = "1.0"\n')
     (root / "README.md").write_text("# big\n\n## Problem\n\nA large tree.\n")
     (root / ".gitignore").write_text("build/\n*.log\n")
@@ -98,8 +98,10 @@ def measure(name: str, command: list[str], repeat: int) -> tuple[float, int]:
     walls = [r[0] for r in runs]
     rss = max(r[1] for r in runs)
     codes = {r[2] for r in runs}
-    print(f"{name:<16} median {statistics.median(walls):6.2f} s  min {min(walls):6.2f} s  "
-          f"peak RSS {rss:5d} MB  exit {sorted(codes)}")
+    print(
+        f"{name:<16} median {statistics.median(walls):6.2f} s  min {min(walls):6.2f} s  "
+        f"peak RSS {rss:5d} MB  exit {sorted(codes)}"
+    )
     return statistics.median(walls), rss
 
 
@@ -117,21 +119,29 @@ def main() -> None:
             root.mkdir()
             generate(root, args.files)
         files = sum(1 for _ in root.rglob("*") if _.is_file())
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or ''}"
-              f" Python {platform.python_version()}; tree: {files} files")
-        harness = measure("harness audit", [sys.executable, "-m", "harness", "audit", str(root),
-                                             "--format", "json"], args.repeat)
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or ''}"
+            f" Python {platform.python_version()}; tree: {files} files"
+        )
+        harness = measure(
+            "harness audit",
+            [sys.executable, "-m", "harness", "audit", str(root), "--format", "json"],
+            args.repeat,
+        )
         repo_review = shutil.which("repo-review", path=str(Path(sys.executable).parent)) or (
             shutil.which("repo-review")
         )
         if repo_review is None:
             print("repo-review not installed: pip install 'sp-repo-review[cli]'")
             return
-        baseline = measure("sp-repo-review", [repo_review, str(root), "--format", "json"],
-                           args.repeat)
+        baseline = measure(
+            "sp-repo-review", [repo_review, str(root), "--format", "json"], args.repeat
+        )
         print(f"ratio harness / sp-repo-review: {harness[0] / baseline[0]:.2f}x wall time")
-        print(f"target: < 3 s and < 200 MB for 20k files -> "
-              f"{'met' if harness[0] < 3 and harness[1] < 200 else 'NOT met'}")
+        print(
+            f"target: < 3 s and < 200 MB for 20k files -> "
+            f"{'met' if harness[0] < 3 and harness[1] < 200 else 'NOT met'}"
+        )
     finally:
         shutil.rmtree(root.parent)
 

@@ -18,6 +18,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "audit": "harness.audit.command:audit_command",
     "badge": "harness.badge.command:badge_command",
     "checklists": "harness.audit.checklists_command:checklists_group",
+    "eval": "harness.eval.command:eval_command",
 }
 
 

@@ -70,3 +70,29 @@ class NoBadgesError(HarnessError):
 
 class OutputError(HarnessError):
     """--format / --output combinations that cannot be honoured."""
+
+
+class EvalConfigError(HarnessError):
+    """`[tool.harness.eval]` or a flag is invalid, or a required setting is missing."""
+
+
+class DatasetError(HarnessError):
+    """The dataset file is missing, empty, or has a malformed line."""
+
+
+class TargetError(HarnessError):
+    """The target (callable or HTTP endpoint) cannot be loaded or returns an unusable result."""
+
+
+class BaselineError(HarnessError):
+    """The baseline file is missing or unreadable."""
+
+
+class ResumeError(HarnessError):
+    """`--resume` was asked for but the partial results cannot be used."""
+
+
+class GateFailedError(HarnessError):
+    """The run finished but a threshold, coverage floor or regression check failed."""
+
+    exit_code = EXIT_FAILED

@@ -1,0 +1,141 @@
+"""Baselines: per-sample scores plus a fingerprint, and the paired comparison against them.
+
+For each metric the per-sample differences (current - baseline, over samples measured in both
+runs) are resampled with a paired bootstrap. A metric regresses when the whole 95% CI of the
+mean difference lies below -tolerance. When the CI is wider than the tolerance on either side
+the data cannot tell a regression of that size from noise: "underpowered", not a pass.
+A fingerprint mismatch (dataset, judge, metric versions) makes the comparison "incomparable".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from harness.errors import BaselineError
+from harness.eval.stats import bootstrap_mean
+
+BASELINE_KIND = "harness-eval-baseline"
+MIN_PAIRED = 5
+
+
+def fingerprint(
+    dataset_sha256: str, judge: dict[str, str] | None, versions: dict[str, str], k: int
+) -> dict[str, Any]:
+    return {"dataset_sha256": dataset_sha256, "judge": judge, "metric_versions": versions, "k": k}
+
+
+def baseline_document(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "schema_version": "1",
+        "kind": BASELINE_KIND,
+        "generated_at": report["generated_at"],
+        "commit": report["commit"],
+        "fingerprint": report["fingerprint"],
+        "samples": {s["id"]: s["scores"] for s in report["samples"]},
+    }
+
+
+def save_baseline(path: Path, report: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(baseline_document(report), indent=2, sort_keys=True)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def load_baseline(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BaselineError(
+            f"baseline {shown} not found", "create one with `harness eval --save-baseline`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise BaselineError(f"cannot read baseline {shown}: {exc}", "regenerate it") from None
+    if not isinstance(doc, dict) or doc.get("kind") != BASELINE_KIND:
+        raise BaselineError(
+            f"{shown} is not a harness eval baseline", "create one with --save-baseline"
+        )
+    return doc
+
+
+def mismatches(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    reasons: list[str] = []
+    if old.get("dataset_sha256") != new["dataset_sha256"]:
+        reasons.append("dataset changed (sha256 differs)")
+    if old.get("k") != new["k"]:
+        reasons.append(f"k changed ({old.get('k')} -> {new['k']})")
+    if old.get("judge") and new["judge"] and old["judge"] != new["judge"]:
+        reasons.append(f"judge changed ({_judge(old['judge'])} -> {_judge(new['judge'])})")
+    old_versions = old.get("metric_versions") or {}
+    for name, version in sorted(new["metric_versions"].items()):
+        if name in old_versions and old_versions[name] != version:
+            reasons.append(f"{name} version changed ({old_versions[name]} -> {version})")
+    return reasons
+
+
+def _judge(judge: dict[str, str]) -> str:
+    return f"{judge.get('model')} at {judge.get('base_url')}"
+
+
+def compare(
+    baseline: dict[str, Any],
+    shown: str,
+    current: dict[str, Any],
+    records: list[dict[str, Any]],
+    tolerance: float,
+) -> dict[str, Any]:
+    reasons = mismatches(baseline.get("fingerprint") or {}, current)
+    out: dict[str, Any] = {"baseline": shown, "tolerance": tolerance, "reasons": reasons}
+    if reasons:
+        return {**out, "status": "incomparable", "metrics": {}}
+    old_samples: dict[str, dict[str, Any]] = baseline.get("samples") or {}
+    metrics = {
+        name: _compare_metric(name, old_samples, records, tolerance)
+        for name in current["metric_versions"]
+    }
+    regressed = any(m["status"] == "regressed" for m in metrics.values())
+    return {**out, "status": "regressed" if regressed else "ok", "metrics": metrics}
+
+
+def _compare_metric(
+    name: str, old: dict[str, dict[str, Any]], records: list[dict[str, Any]], tolerance: float
+) -> dict[str, Any]:
+    pairs = [
+        (old[r["id"]][name], r["scores"][name])
+        for r in records
+        if r["id"] in old and _num(old[r["id"]].get(name)) and _num(r["scores"].get(name))
+    ]
+    if not any(name in scores for scores in old.values()):
+        return {"status": "new", "n_paired": 0}
+    diffs = [new - prev for prev, new in pairs]
+    interval = bootstrap_mean(diffs)
+    result: dict[str, Any] = {
+        "n_paired": len(pairs),
+        "baseline_mean": _mean([p for p, _ in pairs]),
+        "current_mean": _mean([c for _, c in pairs]),
+        "delta_mean": None if interval is None else round(interval.mean, 6),
+        "ci95": None,
+    }
+    if interval is None or len(pairs) < MIN_PAIRED:
+        return {**result, "status": "underpowered"}
+    lo, hi = interval.lo, interval.hi
+    result["ci95"] = [round(lo, 6), round(hi, 6)]
+    if hi < -tolerance:
+        status = "regressed"
+    elif (hi - lo) / 2 > tolerance:
+        status = "underpowered"
+    elif lo > tolerance:
+        status = "improved"
+    else:
+        status = "ok"
+    return {**result, "status": status}
+
+
+def _num(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 6) if values else None

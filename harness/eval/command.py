@@ -1,0 +1,193 @@
+"""`harness eval [PATH]`: the click command. Parses flags, runs the pipeline, writes reports."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from harness.errors import EvalConfigError, GateFailedError
+from harness.eval.config import load_config, parse_thresholds
+
+_DEFAULT = "\0default"
+
+
+@click.command("eval")
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dataset", help="JSONL dataset [PATH/evals/dataset.jsonl].")
+@click.option("--target", help="Python callable module:function to evaluate.")
+@click.option("--url", help="HTTP endpoint to evaluate, e.g. http://127.0.0.1:8000/ask.")
+@click.option(
+    "--metrics", help="Comma-separated metric or group names (retrieval,ragas,llm,agent)."
+)
+@click.option("-k", "k", type=int, help="Cut-off for hit@k, nDCG@k, recall@k [5].")
+@click.option("--threshold", multiple=True, help="METRIC=VALUE: fail below this mean. Repeatable.")
+@click.option("--concurrency", type=int, help="Calls in flight per endpoint (target, judge) [4].")
+@click.option("--timeout", type=float, help="Per-call timeout in seconds [60].")
+@click.option("--retries", type=int, help="Retries on 429/5xx, exponential backoff [4].")
+@click.option("--judge-base-url", help="OpenAI-compatible base URL of the judge.")
+@click.option("--judge-model", help="Judge model name; enables the LLM metrics.")
+@click.option("--cache-dir", help="Cache directory [PATH/.harness-cache/eval].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the target/judge cache.")
+@click.option("--no-target-cache", is_flag=True, help="Always call the target afresh.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run from its partial file.")
+@click.option("--min-coverage", type=float, help="Fail when a metric measures fewer samples.")
+@click.option("--tolerance", type=float, help="Regression tolerance on a metric's mean [0.02].")
+@click.option("--baseline", "baseline", type=click.Path(path_type=Path), help="Compare to FILE.")
+@click.option(
+    "--save-baseline",
+    is_flag=False,
+    flag_value=_DEFAULT,
+    default=None,
+    help="Store this run as the baseline [evals/baseline.json or FILE].",
+)
+@click.option("--json", "json_out", help="JSON report path [<cache dir>/report.json].")
+@click.option("--markdown", "md_out", type=click.Path(path_type=Path), help="Markdown summary.")
+@click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="JUnit XML report.")
+@click.option("--langfuse", is_flag=True, help="Record the run as a Langfuse dataset run.")
+@click.option("--run-name", help="Langfuse dataset run name [harness-eval-<commit|time>].")
+@click.option("--quiet", is_flag=True, help="No progress bar or table; reports only.")
+def eval_command(path: Path, **flags: Any) -> None:
+    """Evaluate the project at PATH against its dataset and gate CI on regressions.
+
+    File flags are relative to the working directory; paths in [tool.harness.eval] are
+    relative to PATH.
+
+    Exit codes: 0 ok, 1 a threshold, coverage floor or baseline regression failed, 2 usage.
+    """
+    from harness.eval.pipeline import RunOptions, resolve, run
+
+    if not path.is_dir():
+        raise EvalConfigError(f"{path} is not a directory", "pass the project directory")
+    config = load_config(path, _overrides(flags, path))
+    if flags["langfuse"]:
+        from harness.eval.langfuse_export import check_credentials
+
+        check_credentials()
+    err = Console(stderr=True)
+    with _progress(err, flags["quiet"]) as progress:
+        report = run(
+            RunOptions(
+                project=path,
+                config=config,
+                resume=flags["resume"],
+                use_cache=not flags["no_cache"],
+                target_cache=not flags["no_target_cache"],
+                baseline=_from_cwd(flags["baseline"]),
+                baseline_label=str(flags["baseline"]),
+                progress=progress,
+            )
+        )
+    json_path = _from_cwd(flags["json_out"]) or resolve(path, config.report_path)
+    _write_reports(report, json_path, flags)
+    if flags["save_baseline"] is not None:
+        from harness.eval.baseline import save_baseline
+
+        target = config.baseline if flags["save_baseline"] == _DEFAULT else flags["save_baseline"]
+        default = flags["save_baseline"] == _DEFAULT
+        save_baseline(resolve(path, target) if default else Path(target).resolve(), report)
+        err.print(f"baseline saved to {target}", markup=False, highlight=False)
+    if flags["langfuse"]:
+        from harness.eval.langfuse_export import export_run
+
+        export_run(report, path, flags["run_name"], err)
+    from harness.eval.render import terminal, verdicts
+
+    if not flags["quiet"]:
+        terminal(report, Console())
+    verdicts(report, err)
+    failures = report["gate"]["failures"]
+    if failures:
+        raise GateFailedError(
+            f"{len(failures)} check(s) failed: {failures[0]}",
+            f"see {json_path.name} and the table above",
+        )
+
+
+def _from_cwd(value: str | Path | None) -> Path | None:
+    """Paths given as flags are relative to the working directory, as in any shell command."""
+    return None if value is None else Path(value).resolve()
+
+
+def _in_project(value: str | None, project: Path) -> str | None:
+    """A flag path re-expressed relative to the project, where config paths are relative to."""
+    if value is None:
+        return None
+    absolute = Path(value).resolve()
+    try:
+        return absolute.relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+def _overrides(flags: dict[str, Any], project: Path) -> dict[str, Any]:
+    metrics = flags["metrics"]
+    return {
+        "dataset": _in_project(flags["dataset"], project),
+        "target": flags["target"],
+        "url": flags["url"],
+        "metrics": [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None,
+        "k": flags["k"],
+        "thresholds": parse_thresholds(flags["threshold"]),
+        "concurrency": flags["concurrency"],
+        "timeout": flags["timeout"],
+        "retries": flags["retries"],
+        "judge_base_url": flags["judge_base_url"],
+        "judge_model": flags["judge_model"],
+        "cache_dir": _in_project(flags["cache_dir"], project),
+        "min_coverage": flags["min_coverage"],
+        "tolerance": flags["tolerance"],
+    }
+
+
+class _progress:
+    """A rich progress bar on stderr, handed to the pipeline as a factory of tick functions."""
+
+    def __init__(self, console: Console, quiet: bool) -> None:
+        self.bar = Progress(
+            TextColumn("eval"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
+            transient=False,
+        )
+        self.started = False
+
+    def __enter__(self) -> Callable[[int], Callable[[], None]]:
+        def factory(total: int) -> Callable[[], None]:
+            # Started only once samples run, so a usage error prints nothing but its one line.
+            self.started = not self.bar.disable
+            if self.started:
+                self.bar.start()
+            task = self.bar.add_task("samples", total=total)
+            return lambda: self.bar.advance(task)
+
+        return factory
+
+    def __exit__(self, *exc: object) -> None:
+        if self.started:
+            self.bar.stop()
+
+
+def _write_reports(report: dict[str, Any], json_path: Path, flags: dict[str, Any]) -> None:
+    from harness.eval.render import junit, markdown
+
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    md = markdown(report)
+    if flags["md_out"]:
+        flags["md_out"].write_text(md, encoding="utf-8")
+    if flags["junit_out"]:
+        flags["junit_out"].write_text(junit(report), encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(md)
