@@ -34,6 +34,8 @@ FILES: dict[str, str] = {
     "templates/_shared/app/core/logging.py": "app/core/logging.py",
     "templates/_shared/app/core/tracing.py": "app/core/tracing.py",
     "templates/_shared/app/core/costs.py": "app/core/costs.py",
+    # Copier writes the answers here; `harness update` (copier update) reads them back.
+    "templates/_shared/answers-file.jinja": "{{_copier_conf.answers_file}}.jinja",
     # The price table's single source is the harness's own.
     "harness/data/prices.json": "app/core/prices.json",
     # Jinja partials live beside template/ (inside the template root, so `{% include %}` may

@@ -1,0 +1,68 @@
+"""`harness new KIND DIR`: generate a portfolio project with Copier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harness.errors import ScaffoldError
+from harness.scaffold.source import KINDS, resolve_source
+
+
+def parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
+    data: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ScaffoldError(
+                f"--data {pair!r} is not KEY=VALUE", "e.g. --data llm_provider=openai"
+            )
+        data[key] = value
+    return data
+
+
+@click.command("new")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--data", "-d", "pairs", multiple=True, metavar="KEY=VALUE", help="An answer.")
+@click.option("--source", help="Template source: a git URL or a clone of portfolio-harness.")
+@click.option("--vcs-ref", help="Git ref of the source (default: its latest tag, else HEAD).")
+@click.option("--ask", is_flag=True, help="Ask every question instead of taking defaults.")
+def new_command(
+    kind: str,
+    directory: Path,
+    pairs: tuple[str, ...],
+    source: str | None,
+    vcs_ref: str | None,
+    ask: bool,
+) -> None:
+    """Generate a KIND project (rag-qa, agent-workflow, production-app) in DIRECTORY."""
+    import copier  # imported here: only this verb pays for it
+    from copier.errors import CopierError
+
+    if directory.exists() and any(directory.iterdir()):
+        raise ScaffoldError(f"{directory} is not empty", "choose a new directory")
+    template = resolve_source(source)
+    data = {"template": kind, **parse_data(pairs)}
+    try:
+        copier.run_copy(
+            template.location,
+            str(directory),
+            data=data,
+            vcs_ref=vcs_ref,
+            defaults=not ask,
+            unsafe=False,
+            quiet=True,
+        )
+    except CopierError as exc:
+        raise ScaffoldError(
+            f"copier could not generate the project: {exc}", "check --data"
+        ) from exc
+    except Exception as exc:  # a broken template must still end in one line, not a traceback
+        message = f"the template failed to render: {type(exc).__name__}: {exc}"
+        raise ScaffoldError(message, "report it with the template version") from exc
+    click.echo(f"created {directory} ({kind}) from {template.describe()}")
+    if not template.versioned:
+        click.echo("note: `harness update` needs a git source; see `harness new --help`")
+    click.echo(f"next: cd {directory} && git init && make install && make test")

@@ -1,0 +1,94 @@
+"""`harness update DIR`: pull template improvements into a generated project.
+
+Copier replays the project's answers on the old and the new template version and merges the
+difference into the project, so the user's own edits survive. It needs a clean git tree (the
+merge must be reviewable and revertible), which is checked first with a clear message.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import click
+
+from harness.errors import EXIT_FAILED, ScaffoldError
+
+ANSWERS = ".copier-answers.yml"
+CONFLICT_MARKER = "<<<<<<< "
+
+
+def _git(directory: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(directory), *args], capture_output=True, text=True, check=True
+        )
+    except FileNotFoundError as exc:
+        raise ScaffoldError("git is not installed", "install git: copier update needs it") from exc
+    except subprocess.CalledProcessError as exc:
+        raise ScaffoldError(
+            f"{directory}: git {' '.join(args)} failed: {exc.stderr.strip()}",
+            "make the project a git repository (git init && git add -A && git commit)",
+        ) from exc
+    return done.stdout
+
+
+def changed_files(directory: Path) -> list[str]:
+    lines = _git(directory, "status", "--porcelain", "--untracked-files=all").splitlines()
+    return sorted(line[3:].split(" -> ")[-1] for line in lines if line.strip())
+
+
+def conflicted(directory: Path, files: list[str]) -> list[str]:
+    found = []
+    for name in files:
+        path = directory / name
+        if path.suffix == ".rej":
+            found.append(name)
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if any(line.startswith(CONFLICT_MARKER) for line in text.splitlines()):
+            found.append(name)
+    return found
+
+
+@click.command("update")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--vcs-ref", help="Template ref to update to (default: latest tag, else HEAD).")
+def update_command(directory: Path, vcs_ref: str | None) -> None:
+    """Update a generated project in DIRECTORY to a newer template version."""
+    import copier
+    from copier.errors import CopierError
+
+    if not (directory / ANSWERS).is_file():
+        raise ScaffoldError(
+            f"{directory}: no {ANSWERS}", "run this in a project made by `harness new`"
+        )
+    if changed_files(directory):
+        raise ScaffoldError(
+            f"{directory}: the git tree has uncommitted changes",
+            "commit or stash them first, so the update can be reviewed and reverted",
+        )
+    try:
+        copier.run_update(
+            str(directory),
+            vcs_ref=vcs_ref,
+            defaults=True,
+            overwrite=True,
+            skip_answered=True,
+            conflict="inline",
+            unsafe=False,
+            quiet=True,
+        )
+    except CopierError as exc:
+        raise ScaffoldError(f"copier update failed: {exc}", "see the message above") from exc
+    files = changed_files(directory)
+    conflicts = conflicted(directory, files)
+    click.echo(f"updated {len(files)} files; {len(conflicts)} with conflicts")
+    for name in files:
+        click.echo(f"  {'CONFLICT ' if name in conflicts else ''}{name}")
+    if conflicts:
+        click.echo("resolve the conflict markers, then commit", err=True)
+        raise SystemExit(EXIT_FAILED)
