@@ -19,6 +19,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "badge": "harness.badge.command:badge_command",
     "checklists": "harness.audit.checklists_command:checklists_group",
     "eval": "harness.eval.command:eval_command",
+    "new": "harness.scaffold.new:new_command",
+    "update": "harness.scaffold.update:update_command",
 }
 
 
