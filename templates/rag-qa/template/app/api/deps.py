@@ -1,0 +1,39 @@
+"""Dependencies: settings, the service singleton (built once at start-up) and auth."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.core.config import Settings, get_settings
+from app.rag.service import RagService
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_service(request: Request) -> RagService:
+    service: RagService = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[RagService, Depends(get_service)]
+
+
+def require_token(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Mutations need `Authorization: Bearer $API_TOKEN` once API_TOKEN is set."""
+    if settings.API_TOKEN is None:
+        return
+    expected = settings.API_TOKEN.get_secret_value()
+    given = credentials.credentials if credentials else ""
+    if not secrets.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or missing API token")
+
+
+TokenDep = Depends(require_token)
