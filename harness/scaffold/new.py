@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -46,15 +47,17 @@ def new_command(
     template = resolve_source(source)
     data = {"template": kind, **parse_data(pairs)}
     try:
-        copier.run_copy(
-            template.location,
-            str(directory),
-            data=data,
-            vcs_ref=vcs_ref,
-            defaults=not ask,
-            unsafe=False,
-            quiet=True,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            copier.run_copy(
+                template.location,
+                str(directory),
+                data=data,
+                vcs_ref=vcs_ref,
+                defaults=not ask,
+                unsafe=False,
+                quiet=True,
+            )
     except CopierError as exc:
         raise ScaffoldError(
             f"copier could not generate the project: {exc}", "check --data"
@@ -63,6 +66,8 @@ def new_command(
         message = f"the template failed to render: {type(exc).__name__}: {exc}"
         raise ScaffoldError(message, "report it with the template version") from exc
     click.echo(f"created {directory} ({kind}) from {template.describe()}")
+    if any("Dirty template changes" in str(w.message) for w in caught):
+        click.echo("note: the source has uncommitted changes; they were included")
     if not template.versioned:
         click.echo("note: `harness update` needs a git source; see `harness new --help`")
     click.echo(f"next: cd {directory} && git init && make install && make test")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -73,3 +74,32 @@ def static_checks(
     run([*schema, "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=project)
     run([*schema, "vendor.dependabot", ".github/dependabot.yml"], cwd=project)
     run([str(bin_dir / "zizmor"), "--offline", ".github"], cwd=project)
+
+
+GIT_ID = ["-c", "user.name=dev", "-c", "user.email=dev@example.invalid"]
+
+
+def git(directory: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(directory), *GIT_ID, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def commit_all(directory: Path, message: str, tag: str | None = None) -> None:
+    git(directory, "add", "-A")
+    git(directory, "commit", "-qm", message)
+    if tag:
+        git(directory, "tag", tag)
+
+
+def template_repo(destination: Path, tag: str = "v1.0.0") -> Path:
+    """A git repository holding this checkout's copier.yml and templates, tagged `tag`: what a
+    user's `harness new --source <url>` sees of a published version."""
+    destination.mkdir(parents=True)
+    shutil.copy2(REPO / "copier.yml", destination / "copier.yml")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")
+    shutil.copytree(REPO / "templates", destination / "templates", ignore=ignore)
+    git(destination, "init", "-q", "-b", "main")
+    commit_all(destination, "templates", tag=tag)
+    return destination

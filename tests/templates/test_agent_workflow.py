@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.templates.support import REPO, project_venv, run, static_checks, template_dir
+from tests.templates.support import (
+    REPO,
+    commit_all,
+    git,
+    project_venv,
+    run,
+    static_checks,
+    template_dir,
+    template_repo,
+)
 from tests.templates.support import generate as generate_kind
 
 TEMPLATE = template_dir("agent-workflow")
@@ -172,3 +181,54 @@ def test_eval_target_scores_with_the_harness_metrics(
     thresholds = config["tool"]["harness"]["eval"]["thresholds"]
     assert sum(success) / len(success) >= thresholds["task_success"]
     assert sum(f1) / len(f1) >= thresholds["tool_call_f1"]
+
+
+@pytest.mark.slow
+def test_update_keeps_user_work_and_the_tests_still_pass(tmp_path: Path, agent_venv: Path) -> None:
+    """Generate from an older template version, work on the project as a user would (a new
+    route, a README section, a setting), let the template move on, `harness update`: the user's
+    work survives, the template's change arrives, no conflicts, and the project's tests pass."""
+    source = template_repo(tmp_path / "source")
+    project = tmp_path / "proj"
+    harness = [sys.executable, "-m", "harness"]
+    run([*harness, "new", "agent-workflow", str(project), "--source", str(source), "--vcs-ref",
+         "v1.0.0"], cwd=tmp_path)  # fmt: skip
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "generated")
+
+    (project / "app/api/routes/ping.py").write_text(
+        '"""A route the user added."""\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()'
+        '\n\n\n@router.get("/ping")\ndef ping() -> dict[str, str]:\n    return {"ping": "pong"}\n'
+    )
+    api_main = project / "app/api/main.py"
+    api_main.write_text(
+        api_main.read_text()
+        .replace("import approvals, health,", "import approvals, health, ping,")
+        .replace("(health, tickets,", "(health, ping, tickets,")
+    )
+    (project / "tests/test_ping.py").write_text(
+        "from fastapi.testclient import TestClient\n\n\n"
+        "def test_ping(client: TestClient) -> None:\n"
+        '    assert client.get("/ping").json() == {"ping": "pong"}\n'
+    )
+    readme = project / "README.md"
+    readme.write_text(
+        readme.read_text().replace("## Problem\n", "## Problem\n\nOur team's own words.\n")
+    )
+    env_example = project / ".env.example"
+    env_example.write_text(env_example.read_text() + "# the user's note\nMAX_STEPS=12\n")
+    commit_all(project, "user work")
+
+    makefile = source / "templates/agent-workflow/template/Makefile"
+    makefile.write_text(makefile.read_text() + "\nsmoke:  ## added in v2\n\techo smoke\n")
+    commit_all(source, "templates v2", tag="v2.0.0")
+
+    out = run([*harness, "update", str(project), "--vcs-ref", "v2.0.0"], cwd=tmp_path)
+    assert out.splitlines()[0].endswith("; 0 with conflicts"), out
+    assert "echo smoke" in (project / "Makefile").read_text()
+    assert "ping," in api_main.read_text()
+    assert "Our team's own words." in readme.read_text()
+    assert env_example.read_text().endswith("MAX_STEPS=12\n")
+    tests = run([str(agent_venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                 "tests/test_ping.py", "tests/test_api.py"], cwd=project)  # fmt: skip
+    assert " passed" in tests and " failed" not in tests
