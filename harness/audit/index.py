@@ -258,6 +258,13 @@ class RepoIndex:
         return tracked_paths(self.root)
 
 
+def is_test_file(rel: str) -> bool:
+    """Test code (a tests/ folder or a test_*.py file): stack detection and the LLM call-site
+    detectors read application code only."""
+    name = rel.rsplit("/", 1)[-1]
+    return rel.startswith("tests/") or "/tests/" in rel or name.startswith("test_")
+
+
 def compile_globs(patterns: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """Two regexes for gitignore-style globs: one over base names (patterns without a slash
     match at any depth), one over whole paths (anchored patterns)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from harness.audit.index import RepoIndex
+from harness.audit.index import RepoIndex, is_test_file
 
 _UPLOAD_IMPORT = re.compile(
     r"^\s*from\s+(?:fastapi|starlette)\S*\s+import[^\n]*\bUploadFile\b", re.MULTILINE
@@ -69,7 +69,7 @@ def detect_stack(index: RepoIndex) -> dict[str, str]:
         if found:
             stack[tag] = found[0]
     for rel in index.python_files():
-        if _is_test_path(rel):
+        if is_test_file(rel):
             continue
         text = index.text(rel) or ""
         modules = set(_IMPORT.findall(text))
@@ -81,12 +81,6 @@ def detect_stack(index: RepoIndex) -> dict[str, str]:
         if "uploads" not in stack and _UPLOAD_IMPORT.search(text):
             stack["uploads"] = rel
     return dict(sorted(stack.items()))
-
-
-def _is_test_path(rel: str) -> bool:
-    return (
-        rel.startswith("tests/") or "/tests/" in rel or rel.rsplit("/", 1)[-1].startswith("test_")
-    )
 
 
 def applies(applies_to: list[str], stack: dict[str, str]) -> tuple[bool, str]:

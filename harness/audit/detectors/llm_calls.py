@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from harness.audit.detectors.python_code import call_name
-from harness.audit.index import RepoIndex
+from harness.audit.index import RepoIndex, is_test_file
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
@@ -167,7 +167,7 @@ def find_call_sites(index: RepoIndex) -> tuple[list[CallSite], list[ClientBuild]
     clients: list[ClientBuild] = []
     instrumented = False
     for rel, tree in index.iter_python(*CALL_NEEDLES):
-        if _is_test(rel):
+        if is_test_file(rel):
             continue
         finder = _Finder(rel)
         finder.visit(tree)
@@ -176,11 +176,6 @@ def find_call_sites(index: RepoIndex) -> tuple[list[CallSite], list[ClientBuild]
         text = index.text(rel) or ""
         instrumented |= "langfuse.openai" in text or "Instrumentor()" in text
     return sites, clients, instrumented
-
-
-def _is_test(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return rel.startswith("tests/") or "/tests/" in rel or name.startswith("test_")
 
 
 Requirement = Literal["timeout", "retry", "tracing", "configurable_model"]
@@ -245,7 +240,7 @@ def system_prompt_no_user_input(index: RepoIndex, params: NoParams) -> Outcome:
     for rel, tree in index.iter_python(
         '"system"', "'system'", "system=", "SystemMessage", "instructions=", '"developer"'
     ):
-        if _is_test(rel):
+        if is_test_file(rel):
             continue
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
