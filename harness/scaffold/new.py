@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from harness.errors import ScaffoldError
+from harness.scaffold.answers import answer_refusal, bool_answer_errors, bool_questions
 from harness.scaffold.source import KINDS, resolve_source
 
 
@@ -21,6 +22,11 @@ def parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
             )
         data[key] = value
     return data
+
+
+def _render_failure(exc: Exception) -> tuple[str, str]:
+    message = f"the template failed to render: {type(exc).__name__}: {exc}"
+    return message, "report it with the template version"
 
 
 @click.command("new")
@@ -46,6 +52,10 @@ def new_command(
         raise ScaffoldError(f"{directory} is not empty", "choose a new directory")
     template = resolve_source(source)
     data = {"template": kind, **parse_data(pairs)}
+    copier_yml = Path(template.location) / "copier.yml"
+    if copier_yml.is_file():  # a local source; Copier reads a remote one itself
+        for problem in bool_answer_errors(data, bool_questions(copier_yml)):
+            raise ScaffoldError(problem, "change that --data answer and run again")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -62,9 +72,13 @@ def new_command(
         raise ScaffoldError(
             f"copier could not generate the project: {exc}", "check --data"
         ) from exc
+    except ValueError as exc:
+        refusal = answer_refusal(exc)
+        if refusal is None:
+            raise ScaffoldError(*_render_failure(exc)) from exc
+        raise ScaffoldError(refusal, "change that --data answer and run again") from exc
     except Exception as exc:  # a broken template must still end in one line, not a traceback
-        message = f"the template failed to render: {type(exc).__name__}: {exc}"
-        raise ScaffoldError(message, "report it with the template version") from exc
+        raise ScaffoldError(*_render_failure(exc)) from exc
     click.echo(f"created {directory} ({kind}) from {template.describe()}")
     if any("Dirty template changes" in str(w.message) for w in caught):
         click.echo("note: the source has uncommitted changes; they were included")

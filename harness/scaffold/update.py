@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from harness.errors import EXIT_FAILED, ScaffoldError
+from harness.scaffold.answers import answer_refusal
 
 ANSWERS = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< "
@@ -84,6 +85,13 @@ def update_command(directory: Path, vcs_ref: str | None) -> None:
         )
     except CopierError as exc:
         raise ScaffoldError(f"copier update failed: {exc}", "see the message above") from exc
+    except ValueError as exc:
+        refusal = answer_refusal(exc)
+        if refusal is None:
+            raise
+        # The new template version refuses an answer recorded by an older one.
+        hint = "fix it in .copier-answers.yml (or pass the answer with `copier update --data`)"
+        raise ScaffoldError(refusal, hint) from exc
     files = changed_files(directory)
     conflicts = conflicted(directory, files)
     click.echo(f"updated {len(files)} files; {len(conflicts)} with conflicts")

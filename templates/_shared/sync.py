@@ -22,15 +22,17 @@ REPO = TEMPLATES.parent
 
 # source (relative to the repo) -> destination (relative to templates/<kind>/template)
 FILES: dict[str, str] = {
-    "templates/_shared/Dockerfile": "Dockerfile",
+    "templates/_shared/Dockerfile.jinja": "Dockerfile.jinja",
+    "templates/_shared/python-version.jinja": ".python-version.jinja",
     "templates/_shared/.dockerignore": ".dockerignore",
     "templates/_shared/gitignore": ".gitignore",
     "templates/_shared/.pre-commit-config.yaml": ".pre-commit-config.yaml",
     "templates/_shared/Makefile": "Makefile",
     "templates/_shared/LICENSE.jinja": "LICENSE.jinja",
-    "templates/_shared/ci.yml": ".github/workflows/ci.yml",
+    # Named by the `ci` answer: no workflow when the user runs CI elsewhere.
+    "templates/_shared/ci.yml": ".github/workflows/{% if ci %}ci.yml{% endif %}",
     "templates/_shared/dependabot.yml": ".github/dependabot.yml",
-    "templates/_shared/app/core/settings_base.py": "app/core/settings_base.py",
+    "templates/_shared/app/core/settings_base.py.jinja": "app/core/settings_base.py.jinja",
     "templates/_shared/app/core/logging.py": "app/core/logging.py",
     "templates/_shared/app/core/tracing.py": "app/core/tracing.py",
     "templates/_shared/app/core/costs.py": "app/core/costs.py",
@@ -38,6 +40,9 @@ FILES: dict[str, str] = {
     "templates/_shared/answers-file.jinja": "{{_copier_conf.answers_file}}.jinja",
     # The price table's single source is the harness's own.
     "harness/data/prices.json": "app/core/prices.json",
+    "templates/_shared/tests/test_settings_base.py": "tests/test_settings_base.py",
+    # The questions every template asks, included by each template's copier.yml.
+    "templates/_shared/questions.yml": "../questions.yml",
     # Jinja partials live beside template/ (inside the template root, so `{% include %}` may
     # reach them, but outside _subdirectory, so they are not copied into projects).
     "templates/_shared/partials/badges.md": "../_partials/badges.md",

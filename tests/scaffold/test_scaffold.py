@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,77 @@ def test_new_refuses_a_non_empty_directory_and_bad_data(
     code, _, err = run("new", KIND, str(tmp_path / "p"), "--source", str(tmp_path))
     assert code == 2
     assert err.startswith(f"error: {tmp_path}: no copier.yml there")
+
+
+HINT = " — change that --data answer and run again\n"
+REFUSED = [
+    (["python_version=3.10"], "answer 'python_version' refused: '3.10' is not in "
+     "['3.11', '3.12', '3.13']"),
+    (["project_slug=fastapi"], "answer 'project_slug' refused: \"fastapi\" is a package the "
+     "project installs or one of its folders, so `pip install -e .` would clash with it: pick "
+     "another name (e.g. my-fastapi)"),
+    (["project_slug=My_App"], "answer 'project_slug' refused: \"My_App\" is not a slug: use "
+     "lowercase letters, digits and dashes, starting with a letter and not ending with a dash "
+     "(e.g. my-rag-app)"),
+    (["copyright_year=26"], "answer 'copyright_year' refused: \"26\" is not a year: give four "
+     "digits, e.g. 2026"),
+    (["ci=maybe"], "answer 'ci' refused: 'maybe' is not a yes/no answer: use true or false"),
+    # Answers that make no sense together.
+    (["llm_provider=anthropic", "llm_base_url=http://localhost:11434/v1"],
+     "answer 'llm_base_url' refused: it is read only with llm_provider=openai-compatible, and "
+     "llm_provider is anthropic: drop llm_base_url or choose llm_provider=openai-compatible"),
+    (["llm_provider=openai-compatible", "llm_base_url=localhost:11434"],
+     "answer 'llm_base_url' refused: \"localhost:11434\" is not an http(s) URL: give one such "
+     "as http://localhost:11434/v1"),
+    (["llm_provider=openai-compatible", "llm_base_url=http://box:8000/v1/chat/completions"],
+     "answer 'llm_base_url' refused: \"http://box:8000/v1/chat/completions\" is an endpoint: "
+     "give the API root the SDK appends it to (e.g. http://localhost:11434/v1)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("answers", "message"), REFUSED, ids=[a[0] for a, _ in REFUSED])
+def test_new_refuses_answers_at_question_time(
+    template_repo: Path, tmp_path: Path, answers: list[str], message: str
+) -> None:
+    project = tmp_path / "proj"
+    data = [arg for answer in answers for arg in ("--data", answer)]
+    code, out, err = run("new", KIND, str(project), "--source", str(template_repo), *data)
+    assert (code, out, err) == (2, "", f"error: {message}{HINT}")
+    assert not project.exists() or not any(project.iterdir())  # nothing half-written
+
+
+def test_production_app_refuses_a_url_for_its_domain(template_repo: Path, tmp_path: Path) -> None:
+    code, _, err = run("new", "production-app", str(tmp_path / "p"), "--source",
+                       str(template_repo), "--data", "domain=https://chat.example.com")  # fmt: skip
+    assert (code, err) == (2, "error: answer 'domain' refused: \"https://chat.example.com\" is "
+                              "not a bare hostname: give one like chat.example.com (lowercase; "
+                              f"no scheme, port or path){HINT}")  # fmt: skip
+
+
+def test_plain_copier_refuses_the_same_answers(tmp_path: Path) -> None:
+    """The validators live in the templates, so `copier copy` refuses what `harness new` does."""
+    copier = Path(sys.executable).parent / "copier"
+    done = subprocess.run(
+        [str(copier), "copy", "--defaults", "--data", "project_slug=pydantic",
+         str(ROOT / "templates" / "rag-qa"), str(tmp_path / "p")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Validation error for question 'project_slug': \"pydantic\" is a package" in done.stderr
+    assert not (tmp_path / "p" / "app").exists()
+
+
+def test_the_refused_slugs_cover_every_dependency() -> None:
+    """A project named like one of its own requirements would replace it on install."""
+    questions = yaml.safe_load((ROOT / "templates" / "_shared" / "questions.yml").read_text())
+    validator = questions["project_slug"]["validator"]
+    refused = set(re.findall(r"'([a-z0-9-]+)'", validator.split("elif project_slug in")[1]))
+    required = {"app", "tests"}
+    for path in (ROOT / "templates").glob("*/template/requirements*.txt"):
+        for line in path.read_text().splitlines():
+            if match := re.match(r"^([A-Za-z0-9_.-]+)(\[[^]]*\])?==", line):
+                required.add(re.sub(r"[_.]+", "-", match[1].lower()))
+    assert required - refused == set()
 
 
 def evolve_template(source: Path, line: str) -> None:

@@ -61,19 +61,36 @@ def project_venv(
     return path
 
 
+# A check: the command, and the globs of the files it reads (what decides its verdict).
+StaticCheck = tuple[list[str], tuple[str, ...]]
+
+
+def static_check_commands(
+    project: Path, bin_dir: Path, compose: tuple[str, ...] = ("compose.yaml",)
+) -> list[StaticCheck]:
+    """What every generated project must pass besides its tests: ruff, hadolint, the compose,
+    workflow and dependabot schemas, and zizmor on everything under .github."""
+    ruff_reads = ("**/*.py", "pyproject.toml")
+    schema = [str(bin_dir / "check-jsonschema"), "--builtin-schema"]
+    checks: list[StaticCheck] = [
+        ([str(bin_dir / "ruff"), "check", "."], ruff_reads),
+        ([str(bin_dir / "ruff"), "format", "--check", "."], ruff_reads),
+        ([str(bin_dir / "hadolint"), "Dockerfile"], ("Dockerfile",)),
+        ([*schema, "vendor.compose-spec", *compose], compose),
+        ([*schema, "vendor.dependabot", ".github/dependabot.yml"], (".github/dependabot.yml",)),
+        ([str(bin_dir / "zizmor"), "--offline", ".github"], (".github/**/*",)),
+    ]
+    if (project / ".github/workflows/ci.yml").is_file():  # absent when generated with ci=false
+        workflow = ".github/workflows/ci.yml"
+        checks.append(([*schema, "vendor.github-workflows", workflow], (workflow,)))
+    return checks
+
+
 def static_checks(
     project: Path, bin_dir: Path, compose: tuple[str, ...] = ("compose.yaml",)
 ) -> None:
-    """What every generated project must pass besides its tests: ruff, hadolint, the compose,
-    workflow and dependabot schemas, and zizmor on everything under .github."""
-    run([str(bin_dir / "ruff"), "check", "."], cwd=project)
-    run([str(bin_dir / "ruff"), "format", "--check", "."], cwd=project)
-    run([str(bin_dir / "hadolint"), "Dockerfile"], cwd=project)
-    schema = [str(bin_dir / "check-jsonschema"), "--builtin-schema"]
-    run([*schema, "vendor.compose-spec", *compose], cwd=project)
-    run([*schema, "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=project)
-    run([*schema, "vendor.dependabot", ".github/dependabot.yml"], cwd=project)
-    run([str(bin_dir / "zizmor"), "--offline", ".github"], cwd=project)
+    for command, _ in static_check_commands(project, bin_dir, compose):
+        run(command, cwd=project)
 
 
 GIT_ID = ["-c", "user.name=dev", "-c", "user.email=dev@example.invalid"]
@@ -103,3 +120,37 @@ def template_repo(destination: Path, tag: str = "v1.0.0") -> Path:
     git(destination, "init", "-q", "-b", "main")
     commit_all(destination, "templates", tag=tag)
     return destination
+
+
+# Non-default answers to every shared question: one project per template is generated with them
+# and runs the tests they touch (the settings, tracing and provider suites).
+OTHER_SHARED_ANSWERS = {
+    "python_version": "3.13",
+    "tracing": "false",
+    "ci": "false",
+    "llm_provider": "openai-compatible",
+    "llm_base_url": "http://gpu-box:8000/v1",
+}
+_LOAD_SETTINGS = (
+    "from app.core.config import get_settings; s = get_settings(); "
+    "print(s.LLM_PROVIDER, s.LLM_BASE_URL, s.TRACING_ENABLED, s.tracing_enabled)"
+)
+
+
+def check_other_shared_answers(kind: str, destination: Path, venv_dir: Path) -> None:
+    project = generate(kind, destination, **OTHER_SHARED_ANSWERS)
+    assert not (project / ".github/workflows/ci.yml").exists()
+    assert (project / ".python-version").read_text() == "3.13\n"
+    bin_dir = venv_dir / "bin"
+    run([str(bin_dir / "ruff"), "check", "."], cwd=project)
+    run([str(bin_dir / "ruff"), "format", "--check", "."], cwd=project)
+    # The generated .env.example loads as-is, and tracing stays off even with keys set.
+    env_example = (project / ".env.example").read_text()
+    (project / ".env").write_text(env_example + "LANGFUSE_PUBLIC_KEY=pk\nLANGFUSE_SECRET_KEY=sk\n")
+    out = run([str(bin_dir / "python"), "-c", _LOAD_SETTINGS], cwd=project)
+    assert out == "openai-compatible http://gpu-box:8000/v1 False False\n"
+    (project / ".env").unlink()
+    suites = ["tests/test_settings_base.py", "tests/test_tracing.py", "tests/test_providers.py"]
+    out = run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites],
+              cwd=project)  # fmt: skip
+    assert " passed" in out and " failed" not in out and " skipped" not in out, out

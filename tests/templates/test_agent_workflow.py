@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.templates.support import (
+    check_other_shared_answers,
     REPO,
     commit_all,
     git,
@@ -118,6 +119,12 @@ def test_default_project_audit(default_project: Path, tmp_path: Path) -> None:
         cwd=REPO,
     )  # fmt: skip
     assert report.is_file() and json.loads(report.read_text())
+
+
+@pytest.mark.slow
+def test_other_shared_answers(tmp_path: Path, agent_venv: Path) -> None:
+    """Python 3.13, no tracing, no CI, an OpenAI-compatible server: the project's tests pass."""
+    check_other_shared_answers("agent-workflow", tmp_path / "proj", agent_venv)
 
 
 @pytest.mark.slow

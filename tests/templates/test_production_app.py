@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.templates.support import REPO, project_venv, run, static_checks, template_dir
+from tests.templates.support import (
+    REPO,
+    check_other_shared_answers,
+    project_venv,
+    run,
+    static_checks,
+    template_dir,
+)
 from tests.templates.support import generate as generate_kind
 
 TEMPLATE = template_dir("production-app")
@@ -136,6 +143,12 @@ def test_default_project_audit(default_project: Path) -> None:
          "--fail-under", "90", "--fail-on", "high"],
         cwd=REPO,
     )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_other_shared_answers(tmp_path: Path, prod_venv: Path) -> None:
+    """Python 3.13, no tracing, no CI, an OpenAI-compatible server: the project's tests pass."""
+    check_other_shared_answers("production-app", tmp_path / "proj", prod_venv)
 
 
 @pytest.mark.slow

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.templates.support import REPO, run, static_checks, template_dir
+from tests.templates.support import (
+    REPO,
+    check_other_shared_answers,
+    run,
+    static_checks,
+    template_dir,
+)
 from tests.templates.support import generate as generate_kind
 from tests.templates.support import project_venv as make_venv
 
@@ -106,6 +112,12 @@ def test_default_project_audit(default_project: Path) -> None:
         ],
         cwd=REPO,
     )
+
+
+@pytest.mark.slow
+def test_other_shared_answers(tmp_path: Path, project_venv: Path) -> None:
+    """Python 3.13, no tracing, no CI, an OpenAI-compatible server: the project's tests pass."""
+    check_other_shared_answers("rag-qa", tmp_path / "proj", project_venv)
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from app.core.config import get_settings
 _PREFIXES = (
     "LLM_",
     "LANGFUSE_",
+    "TRACING_",
     "CHECKPOINTER",
     "DATABASE_URL",
     "API_TOKEN",

@@ -95,6 +95,7 @@ def test_run_exports_one_trace_with_steps_tools_and_generations(receiver, isolat
 
     handler, url = receiver
     keys = {"LANGFUSE_PUBLIC_KEY": "pk-lf-test", "LANGFUSE_SECRET_KEY": "sk-lf-test"}
+    keys["TRACING_ENABLED"] = "true"  # whatever the project's default, this test traces
     out = _run({**keys, "LANGFUSE_HOST": url}, isolated_env)
     run_id = out.split("RUN ")[1].split()[0]
     assert "refunded" in out

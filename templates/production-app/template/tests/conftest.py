@@ -15,8 +15,8 @@ from app.core import db
 from app.core.config import get_settings
 
 ADMIN_TOKEN = "admin-token-for-tests"
-_PREFIXES = ("LLM_", "LANGFUSE_", "DATABASE_URL", "REDIS_", "API_TOKEN", "RATE_LIMIT",
-             "DAILY_BUDGET", "CACHE_TTL", "PII_MODE", "ROUTER_", "HISTORY_", "DB_",
+_PREFIXES = ("LLM_", "LANGFUSE_", "TRACING_", "DATABASE_URL", "REDIS_", "API_TOKEN",
+             "RATE_LIMIT", "DAILY_BUDGET", "CACHE_TTL", "PII_MODE", "ROUTER_", "HISTORY_", "DB_",
              "WORKER_", "MAX_", "AUTH_", "METRICS_")  # fmt: skip
 # Set TEST_REQUIRE_SERVERS=1 (the harness's CI does) to fail instead of skip without them.
 REQUIRE_SERVERS = os.environ.get("TEST_REQUIRE_SERVERS") == "1"

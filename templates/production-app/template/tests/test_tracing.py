@@ -96,6 +96,7 @@ def test_trace_and_feedback_score_reach_langfuse(
         "PYTHONPATH": str(PROJECT),
         "LANGFUSE_PUBLIC_KEY": "pk-lf-test",
         "LANGFUSE_SECRET_KEY": "sk-lf-test",
+        "TRACING_ENABLED": "true",  # whatever the project's default, this test traces
         "LANGFUSE_HOST": url,
     }
     result = subprocess.run(

@@ -13,7 +13,16 @@ from app.core.config import get_settings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_docs"
 _PREFIXES = (
-    *("LLM_", "LANGFUSE_", "VECTOR_STORE", "DATABASE_URL", "API_TOKEN", "RERANKER", "RETRIEVAL_"),
+    *(
+        "LLM_",
+        "LANGFUSE_",
+        "TRACING_",
+        "VECTOR_STORE",
+        "DATABASE_URL",
+        "API_TOKEN",
+        "RERANKER",
+        "RETRIEVAL_",
+    ),
     *("TOP_K", "MIN_RELEVANCE", "CHUNK_", "DATA_DIR", "MAX_UPLOAD", "TORCH_THREADS", "CORS_"),
 )
 

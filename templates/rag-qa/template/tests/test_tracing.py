@@ -98,6 +98,7 @@ def test_ask_exports_trace_with_retrieval_and_generation(receiver, isolated_env:
         {
             "LANGFUSE_PUBLIC_KEY": "pk-lf-test",
             "LANGFUSE_SECRET_KEY": "sk-lf-test",
+            "TRACING_ENABLED": "true",  # whatever the project's default, this test traces
             "LANGFUSE_HOST": url,
         },
         isolated_env,
