@@ -8,6 +8,11 @@ each template; `--check` (run by tests/templates) fails when a copy has drifted.
     python templates/_shared/sync.py          # write the copies
     python templates/_shared/sync.py --check  # exit 1 and list drifted copies
     python templates/_shared/sync.py --template rag-qa  # one template only
+
+A template that must differ declares it in `templates/<kind>/overrides.yml`, one entry per
+shared destination it replaces, with the reason (`Dockerfile.jinja: needs ffmpeg in the image`).
+Declared overrides are left alone and listed; an override naming no shared file, giving no
+reason, or identical to the shared file (no longer needed) is an error.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
+import yaml
 
 SHARED = Path(__file__).resolve().parent
 TEMPLATES = SHARED.parent
@@ -59,11 +66,35 @@ def template_of(target: Path) -> Path:
     return TEMPLATES / target.relative_to(TEMPLATES).parts[0]
 
 
+def overrides(template: Path) -> dict[str, str]:
+    """The shared destinations this template replaces, with the reason it gives."""
+    path = template / "overrides.yml"
+    declared = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return {str(k): str(v or "").strip() for k, v in (declared or {}).items()}
+
+
+def override_problems(template: Path) -> list[str]:
+    problems = []
+    sources = {dst: src for src, dst in FILES.items()}
+    for dst, reason in overrides(template).items():
+        where = f"{template.name}/overrides.yml: {dst}"
+        if dst not in sources:
+            problems.append(f"{where} is not a shared file")
+        elif not reason:
+            problems.append(f"{where} gives no reason")
+        elif (template / "template" / dst).read_bytes() == (REPO / sources[dst]).read_bytes():
+            problems.append(f"{where} is identical to the shared file: remove the override")
+    return problems
+
+
 def drifted(chosen: list[Path]) -> list[Path]:
     stale = []
     for template in chosen:
+        replaced = overrides(template)
         for src, dst in FILES.items():
             target = (template / "template" / dst).resolve()
+            if dst in replaced and target.is_file():
+                continue
             if not target.is_file() or target.read_bytes() != (REPO / src).read_bytes():
                 stale.append(target)
     return stale
@@ -75,11 +106,17 @@ def main() -> int:
     parser.add_argument("--template", action="append", help="only this template (repeatable)")
     args = parser.parse_args()
     chosen = [t for t in templates() if not args.template or t.name in args.template]
+    problems = [problem for template in chosen for problem in override_problems(template)]
+    for problem in problems:
+        print(f"bad override: {problem}", file=sys.stderr)
+    for template in chosen:
+        for dst, reason in overrides(template).items():
+            print(f"override: {template.name}/template/{dst} ({reason})")
     stale = drifted(chosen)
     if args.check:
         for path in stale:
             print(f"out of sync: {path.relative_to(REPO)}", file=sys.stderr)
-        return 1 if stale else 0
+        return 1 if stale or problems else 0
     for target in stale:
         src = next(
             s
@@ -90,7 +127,7 @@ def main() -> int:
         target.write_bytes((REPO / src).read_bytes())
         print(f"updated {target.relative_to(REPO)}")
     print(f"{len(chosen)} template(s) in sync with templates/_shared")
-    return 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
