@@ -53,9 +53,9 @@ def new_command(
     template = resolve_source(source)
     data = {"template": kind, **parse_data(pairs)}
     copier_yml = Path(template.location) / "copier.yml"
-    if copier_yml.is_file():  # a local source; Copier reads a remote one itself
-        for problem in bool_answer_errors(data, bool_questions(copier_yml)):
-            raise ScaffoldError(problem, "change that --data answer and run again")
+    problems = bool_answer_errors(data, bool_questions(copier_yml)) if copier_yml.is_file() else []
+    if problems:  # only a local source is read here; Copier reads a remote one itself
+        raise ScaffoldError(problems[0], "change that --data answer and run again")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -39,20 +39,25 @@ def _values(spec: Any) -> list[Any]:
     return [str(value) for value in choices or []]
 
 
-def _questions(kind: str) -> dict[str, Any]:
-    """The template's questions as Copier reads them (its copier.yml with includes resolved)."""
+def _load_builder() -> Any:
     spec = importlib.util.spec_from_file_location("build_root_copier", BUILDER)
     assert spec and spec.loader
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
+    return builder
+
+
+def _questions(builder: Any, kind: str) -> dict[str, Any]:
+    """The template's questions as Copier reads them (its copier.yml with includes resolved)."""
     questions: dict[str, Any] = builder._questions(kind)
     return questions
 
 
 def combinations() -> list[tuple[str, dict[str, Any]]]:
     found = []
+    builder = _load_builder()
     for kind in KINDS:
-        questions = {name: _values(spec) for name, spec in _questions(kind).items()
+        questions = {name: _values(spec) for name, spec in _questions(builder, kind).items()
                      if not name.startswith("_") and _values(spec)}  # fmt: skip
         names = sorted(questions)
         for values in itertools.product(*(questions[name] for name in names)):
