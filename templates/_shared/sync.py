@@ -82,6 +82,8 @@ def override_problems(template: Path) -> list[str]:
             problems.append(f"{where} is not a shared file")
         elif not reason:
             problems.append(f"{where} gives no reason")
+        elif not (template / "template" / dst).is_file():
+            problems.append(f"{where} is declared but the template has no such file")
         elif (template / "template" / dst).read_bytes() == (REPO / sources[dst]).read_bytes():
             problems.append(f"{where} is identical to the shared file: remove the override")
     return problems

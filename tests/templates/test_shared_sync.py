@@ -63,3 +63,14 @@ def test_a_bad_override_is_an_error(repo: Path, declared: str, problem: str) -> 
     code, _, err = sync(repo, "--check")
     assert code == 1
     assert err.splitlines()[0] == f"bad override: agent-workflow/overrides.yml: {problem}"
+
+
+def test_an_override_of_a_missing_file_is_an_error(repo: Path) -> None:
+    (repo / DOCKERFILE).unlink()
+    declare(repo, "Dockerfile.jinja: own image\n")
+    code, _, err = sync(repo, "--check")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "bad override: agent-workflow/overrides.yml: Dockerfile.jinja is declared but the "
+        "template has no such file"
+    )
