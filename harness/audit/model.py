@@ -63,7 +63,8 @@ class Checklist(BaseModel):
     checks: list[Check] = Field(min_length=1)
 
 
-Status = Literal["pass", "fail", "na"]
+# unknown: the check applies but the detector could not decide (a parse failure, a limit hit).
+Status = Literal["pass", "fail", "na", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,12 @@ class Outcome:
     def not_applicable(cls, message: str) -> Outcome:
         return cls("na", message)
 
+    @classmethod
+    def unknown(cls, reason: str, *evidence: Evidence) -> Outcome:
+        return cls("unknown", reason, evidence)
 
-FinalStatus = Literal["pass", "fail", "na", "waived"]
+
+FinalStatus = Literal["pass", "fail", "na", "unknown", "waived"]
 
 
 @dataclass(frozen=True)
