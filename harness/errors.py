@@ -96,3 +96,7 @@ class GateFailedError(HarnessError):
     """The run finished but a threshold, coverage floor or regression check failed."""
 
     exit_code = EXIT_FAILED
+
+
+class ReportInputError(HarnessError):
+    """An input of `harness report` is missing, unreadable or not the report it should be."""

@@ -48,6 +48,9 @@ _DEFAULT = "\0default"
     help="Store this run as the baseline [evals/baseline.json or FILE].",
 )
 @click.option("--json", "json_out", help="JSON report path [<cache dir>/report.json].")
+@click.option(
+    "--history", "history_out", help="Append this run to FILE [<cache dir>/history.jsonl]."
+)
 @click.option("--markdown", "md_out", type=click.Path(path_type=Path), help="Markdown summary.")
 @click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="JUnit XML report.")
 @click.option("--langfuse", is_flag=True, help="Record the run as a Langfuse dataset run.")
@@ -93,6 +96,10 @@ def eval_command(path: Path, **flags: Any) -> None:
         default = flags["save_baseline"] == _DEFAULT
         save_baseline(resolve(path, target) if default else Path(target).resolve(), report)
         err.print(f"baseline saved to {target}", markup=False, highlight=False)
+    from harness.report.history import append, entry_from_report
+
+    history = _from_cwd(flags["history_out"]) or resolve(path, config.history_path)
+    append(history, entry_from_report(report, baseline=flags["save_baseline"] is not None))
     if flags["langfuse"]:
         from harness.eval.langfuse_export import export_run
 

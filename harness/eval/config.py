@@ -72,10 +72,15 @@ class EvalConfig(BaseModel):
     tolerance: float = Field(default=0.02, ge=0.0)
     baseline: str = "evals/baseline.json"
     report: str | None = None  # default: <cache_dir>/report.json
+    history: str | None = None  # default: <cache_dir>/history.jsonl (one line per run)
 
     @property
     def report_path(self) -> str:
         return self.report or f"{self.cache_dir}/report.json"
+
+    @property
+    def history_path(self) -> str:
+        return self.history or f"{self.cache_dir}/history.jsonl"
 
     @model_validator(mode="after")
     def _one_target(self) -> EvalConfig:

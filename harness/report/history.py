@@ -1,0 +1,98 @@
+"""The eval history: one JSON line per `harness eval` run, appended, read back for trends.
+
+A line: {"schema_version": "1", "kind": "harness-eval-history", "commit", "generated_at",
+"n", "metrics": {name: {"mean", "coverage"}}, "latency_ms": {"p50", "p95"},
+"cost_per_query_usd", "baseline": bool}. Unreadable lines are skipped and counted, so a history
+that a crash cut mid-line still renders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ReportInputError
+
+KIND = "harness-eval-history"
+SCHEMA_VERSION = "1"
+MAX_HISTORY_BYTES = 32 * 1024 * 1024
+
+
+def entry_from_report(report: dict[str, Any], baseline: bool = False) -> dict[str, Any]:
+    metrics = report.get("metrics") or {}
+    latency = report.get("latency_ms") or {}
+    cost = report.get("cost") or {}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": KIND,
+        "commit": report.get("commit"),
+        "generated_at": report.get("generated_at"),
+        "n": (report.get("dataset") or {}).get("n"),
+        "metrics": {
+            name: {"mean": m.get("mean"), "coverage": m.get("coverage")}
+            for name, m in metrics.items()
+            if isinstance(m, dict)
+        },
+        "latency_ms": {"p50": latency.get("p50"), "p95": latency.get("p95")},
+        "cost_per_query_usd": cost.get("per_query_usd"),
+        "baseline": baseline,
+    }
+
+
+def append(path: Path, entry: dict[str, Any]) -> None:
+    """Append one line; a history path that is not a regular file is refused, never replaced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        raise ReportInputError(
+            f"cannot append to the eval history {path}: {exc.strerror}",
+            "point [tool.harness.eval] history (or --history) at a regular file",
+        ) from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ReportInputError(
+                f"the eval history {path} is not a regular file", "choose another --history path"
+            )
+        os.write(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class History:
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    skipped_lines: int = 0
+
+
+def read(path: Path) -> History:
+    try:
+        if path.stat().st_size > MAX_HISTORY_BYTES:
+            raise ReportInputError(f"{path} is larger than 32 MiB", "trim old runs from it")
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError as exc:
+        raise ReportInputError(
+            f"{path} does not exist", "run `harness eval` once; it appends to the history"
+        ) from exc
+    except OSError as exc:
+        raise ReportInputError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
+    history = History()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            history.skipped_lines += 1
+            continue
+        if isinstance(entry, dict) and entry.get("kind") == KIND:
+            history.runs.append(entry)
+        else:
+            history.skipped_lines += 1
+    return history
