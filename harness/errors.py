@@ -100,3 +100,7 @@ class GateFailedError(HarnessError):
 
 class ReportInputError(HarnessError):
     """An input of `harness report` is missing, unreadable or not the report it should be."""
+
+
+class RemoteAuditError(HarnessError):
+    """A repository given by URL could not be cloned for an audit."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from harness.audit.engine import AuditOptions, run_audit
 from harness.audit.model import Severity
+from harness.audit.remote import cloned, is_url
 from harness.audit.report import FORMATS, renderers, table
 from harness.errors import EXIT_FAILED, OutputError
 
@@ -54,8 +57,18 @@ def write_atomically(path: Path, content: str) -> None:
         raise
 
 
+@contextmanager
+def audit_root(spec: str) -> Iterator[Path]:
+    """A folder as it is, or a URL cloned shallowly into a temporary folder for the audit."""
+    if not is_url(spec):
+        yield Path(spec)
+        return
+    with cloned(spec) as root:
+        yield root
+
+
 @click.command("audit")
-@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.argument("path", default=".")
 @click.option(
     "--checklist",
     "checklists",
@@ -81,7 +94,7 @@ def write_atomically(path: Path, content: str) -> None:
 @click.option("--select", multiple=True, help="Only these checks, categories or checklists.")
 @click.option("--ignore", multiple=True, help="Skip these checks, categories or checklists.")
 def audit_command(
-    path: Path,
+    path: str,
     checklists: tuple[Path, ...],
     formats: tuple[str, ...],
     output: Path | None,
@@ -90,22 +103,25 @@ def audit_command(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
 ) -> None:
-    """Audit the repository at PATH against the production checklists.
+    """Audit the repository at PATH (a folder or a git URL) against the production checklists.
 
     Exit codes: 0 passed, 1 failed (score below --fail-under, or a failing check at or above
     --fail-on, or an expired waiver), 2 usage error or nothing to audit.
     """
     destinations = parse_destinations(formats, output)
-    report = run_audit(
-        AuditOptions(
-            root=path,
-            checklists=list(checklists),
-            select=list(select),
-            ignore=list(ignore),
-            fail_under=fail_under,
-            fail_on=Severity(fail_on) if fail_on else None,
+    with audit_root(path) as root:
+        report = run_audit(
+            AuditOptions(
+                root=root,
+                checklists=list(checklists),
+                select=list(select),
+                ignore=list(ignore),
+                fail_under=fail_under,
+                fail_on=Severity(fail_on) if fail_on else None,
+            )
         )
-    )
+    if is_url(path):
+        click.echo(f"audited {path} at commit {report.commit or 'unknown'}", err=True)
     render = renderers()
     for name, file in destinations:
         if name == "table" and file is None:
