@@ -163,7 +163,10 @@ def load_label_file(path: Path, checks: dict[str, str]) -> LabelFile:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ValueError(f"cannot read: {str(exc).splitlines()[0]}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValueError(f"cannot read{where}: {problem}") from exc
     if not isinstance(data, dict):
         raise ValueError("not a mapping")
     repo, commit, kind = str(data.get("repo", "")), str(data.get("commit", "")), data.get("kind")
