@@ -127,6 +127,7 @@ class RepoRun:
     error: str | None = None
     tool_version: str | None = None
     audited_commit: str | None = None
+    missing_files: list[str] = field(default_factory=list)
     unlabelled_statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -251,14 +252,32 @@ def locate(repo: str, commit: str, mirror_root: Path | None, cache: Path) -> Pat
     return cached
 
 
-def check_out(git_dir: Path, commit: str, into: Path) -> None:
-    """A work tree at `commit` with its own .git (the audit reads the index), sharing objects."""
+def check_out(git_dir: Path, commit: str, into: Path) -> list[str]:
+    """A work tree at `commit` with its own .git (the audit reads the index), sharing objects.
+
+    Returns the tracked paths that could not be written: snapshots of public repositories may
+    lack their largest blobs, and the audit still runs on everything else.
+    """
     cloned = git("clone", "--quiet", "--shared", "--no-checkout", str(git_dir.resolve()), str(into))
     if cloned.returncode != 0:
         raise RuntimeError(f"clone for checkout failed: {_last_line(cloned.stderr)}")
-    out = git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=into)
-    if out.returncode != 0:
-        raise RuntimeError(f"checkout of {commit[:12]} failed: {_last_line(out.stderr)}")
+    # read-tree + checkout-index writes every blob it can, where `checkout` stops at the first
+    # missing one; HEAD is then detached at the commit so the tree is clean apart from those.
+    steps = [("read-tree", commit), ("update-ref", "--no-deref", "HEAD", commit)]
+    for step in steps:
+        done = git(*step, cwd=into)
+        if done.returncode != 0:
+            raise RuntimeError(f"{step[0]} of {commit[:12]} failed: {_last_line(done.stderr)}")
+    git("checkout-index", "--all", "--force", cwd=into)
+    listed = git("ls-files", "-z", cwd=into).stdout.split("\0")
+    missing = [
+        path
+        for path in listed
+        if path and not (into / path).is_symlink() and not (into / path).exists()
+    ]
+    if listed and len(missing) == len([p for p in listed if p]):
+        raise RuntimeError(f"checkout of {commit[:12]} wrote no file")
+    return missing
 
 
 def _last_line(text: str) -> str:
@@ -410,6 +429,8 @@ def render(summary: dict[str, Any]) -> str:
     for run in summary["repos"]:
         took = "-" if run["audit_seconds"] is None else f"{run['audit_seconds']:.2f} s"
         note = f"  ERROR {run['error']}" if run["error"] else ""
+        if run["missing_files"]:
+            note += f"  ({len(run['missing_files'])} large files absent from the snapshot)"
         out.append(f"  {run['repo']:<52} {run['kind']:<8} {took:>9}  exit {run['exit_code']}{note}")
     out.append("")
     out.append("Per check (applicable = labelled pass/fail):")
@@ -516,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
             tree, report = Path(tmp) / "tree", Path(tmp) / "audit.json"
             try:
                 git_dir = locate(label_file.repo, label_file.commit, args.mirror_root, args.cache)
-                check_out(git_dir, label_file.commit, tree)
+                run.missing_files = check_out(git_dir, label_file.commit, tree)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 run.error = f"repository: {exc}"
             else:
