@@ -401,6 +401,7 @@ def summarise(
 ) -> dict[str, Any]:
     checks = sorted({r.check for r in rows})
     llm = [r for r in rows if r.category == "llm"]
+    kinds = {run.repo: run.kind for run in runs}
     return {
         "schema": "harness-corpus-agreement/1",
         "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -409,6 +410,12 @@ def summarise(
         "overall": agreement(rows),
         "llm_checks": agreement(llm),
         "per_check": {c: agreement([r for r in rows if r.check == c]) for c in checks},
+        "per_kind": {
+            k: agreement([r for r in rows if kinds.get(r.repo) == k])
+            for k in KINDS
+            if k in kinds.values()
+        },
+        "per_repo": {run.repo: agreement([r for r in rows if r.repo == run.repo]) for run in runs},
         "audit_errors": sum(r.error is not None for r in runs),
         "comparisons": [asdict(r) for r in rows],
         "invalid_label_files": invalid,
@@ -425,13 +432,16 @@ def render(summary: dict[str, Any]) -> str:
     rows = [Comparison(**r) for r in summary["comparisons"]]
     out: list[str] = [f"harness audit {summary['tool_version'] or '?'} against the labelled corpus"]
     out.append("")
-    out.append("Repositories (audit wall time):")
+    out.append("Repositories (audit wall time, agreement on the repository's applicable labels):")
     for run in summary["repos"]:
         took = "-" if run["audit_seconds"] is None else f"{run['audit_seconds']:.2f} s"
+        share = _pct(summary["per_repo"][run["repo"]])
         note = f"  ERROR {run['error']}" if run["error"] else ""
         if run["missing_files"]:
             note += f"  ({len(run['missing_files'])} large files absent from the snapshot)"
-        out.append(f"  {run['repo']:<52} {run['kind']:<8} {took:>9}  exit {run['exit_code']}{note}")
+        out.append(
+            f"  {run['repo']:<52} {run['kind']:<8} {took:>9}  {share:<16} exit {run['exit_code']}{note}"
+        )
     out.append("")
     out.append("Per check (applicable = labelled pass/fail):")
     for check, block in summary["per_check"].items():
@@ -440,6 +450,8 @@ def render(summary: dict[str, Any]) -> str:
     out.append("")
     out.append(f"Overall agreement:    {_pct(summary['overall'])}")
     out.append(f"LLM checks agreement: {_pct(summary['llm_checks'])}")
+    for kind, block in summary["per_kind"].items():
+        out.append(f"  {kind + ' repositories:':<20}{_pct(block)}")
     overall = summary["overall"]
     out.append(
         f"All labels incl. n/a: {overall['all_labels_agree']}/{overall['labels']}"
