@@ -440,7 +440,8 @@ def render(summary: dict[str, Any]) -> str:
         if run["missing_files"]:
             note += f"  ({len(run['missing_files'])} large files absent from the snapshot)"
         out.append(
-            f"  {run['repo']:<52} {run['kind']:<8} {took:>9}  {share:<16} exit {run['exit_code']}{note}"
+            f"  {run['repo']:<52} {run['kind']:<8} {took:>9}  {share:<16}"
+            f" exit {run['exit_code']}{note}"
         )
     out.append("")
     out.append("Per check (applicable = labelled pass/fail):")
