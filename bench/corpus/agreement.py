@@ -565,8 +565,12 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(runs, rows, invalid)
     sys.stdout.write(render(summary))
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        try:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            print(f"error: cannot write --json {args.json}: {exc.strerror}", file=sys.stderr)
+            return 2
     return 0
 
 
