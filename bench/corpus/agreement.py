@@ -512,6 +512,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.mirror_root is not None and not args.mirror_root.is_dir():
         raise UsageError(f"--mirror-root {args.mirror_root} is not a folder")
+    if args.json is not None:
+        # Fail before the audits run, not after: a benchmark run can take minutes.
+        try:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot write --json {args.json}: {exc.strerror}") from exc
     for repo in args.repo or []:
         if not REPO.match(repo):
             raise UsageError(f"--repo {repo!r} is not owner/name")
