@@ -449,10 +449,10 @@ def render(summary: dict[str, Any]) -> str:
         misses = ", ".join(f"{k} {v}" for k, v in block["outcomes"].items() if k != AGREE)
         out.append(f"  {check:<28} {_pct(block):<20} {misses}")
     out.append("")
-    out.append(f"Overall agreement:    {_pct(summary['overall'])}")
-    out.append(f"LLM checks agreement: {_pct(summary['llm_checks'])}")
+    out.append(f"Overall agreement:      {_pct(summary['overall'])}")
+    out.append(f"LLM checks agreement:   {_pct(summary['llm_checks'])}")
     for kind, block in summary["per_kind"].items():
-        out.append(f"  {kind + ' repositories:':<20}{_pct(block)}")
+        out.append(f"  {kind + ' repositories:':<22}{_pct(block)}")
     overall = summary["overall"]
     out.append(
         f"All labels incl. n/a: {overall['all_labels_agree']}/{overall['labels']}"
