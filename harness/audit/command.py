@@ -78,6 +78,12 @@ def write_atomically(path: Path, content: str) -> None:
     type=click.Choice([s.value for s in Severity]),
     help="Fail when a check of this severity or worse fails (default: critical).",
 )
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Fail when fewer than PCT % of the applicable checks reach a verdict (not unknown).",
+)
 @click.option("--select", multiple=True, help="Only these checks, categories or checklists.")
 @click.option("--ignore", multiple=True, help="Skip these checks, categories or checklists.")
 def audit_command(
@@ -87,13 +93,14 @@ def audit_command(
     output: Path | None,
     fail_under: float | None,
     fail_on: str | None,
+    min_coverage: float | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
 ) -> None:
     """Audit the repository at PATH against the production checklists.
 
-    Exit codes: 0 passed, 1 failed (score below --fail-under, or a failing check at or above
-    --fail-on, or an expired waiver), 2 usage error or nothing to audit.
+    Exit codes: 0 passed, 1 failed (score below --fail-under, coverage below --min-coverage, a
+    failing check at or above --fail-on, or an expired waiver), 2 usage error or nothing to audit.
     """
     destinations = parse_destinations(formats, output)
     report = run_audit(
@@ -104,6 +111,7 @@ def audit_command(
             ignore=list(ignore),
             fail_under=fail_under,
             fail_on=Severity(fail_on) if fail_on else None,
+            min_coverage=min_coverage,
         )
     )
     render = renderers()

@@ -12,7 +12,7 @@ from harness.audit import registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
 from harness.audit.index import RepoIndex
-from harness.audit.model import AuditReport, Check, CheckResult, Severity
+from harness.audit.model import AuditReport, Check, CheckResult, Coverage, Evidence, Severity
 from harness.audit.stack import applies, detect_stack
 from harness.audit.waivers import apply_waivers
 from harness.errors import ChecklistError, NothingToAuditError
@@ -26,6 +26,7 @@ class AuditOptions:
     ignore: list[str] = field(default_factory=list)
     fail_under: float | None = None
     fail_on: Severity | None = None
+    min_coverage: float | None = None
 
 
 def now() -> dt.datetime:
@@ -58,6 +59,15 @@ def run_audit(options: AuditOptions) -> AuditReport:
     overall = scoring.score(results)
     fail_under = options.fail_under if options.fail_under is not None else config.fail_under
     fail_on = options.fail_on or config.fail_on or Severity.CRITICAL
+    min_coverage = options.min_coverage if options.min_coverage is not None else config.min_coverage
+    reasons = _failed_reasons(results, overall, fail_under, fail_on)
+    coverage = Coverage.of(results)
+    if (
+        min_coverage is not None
+        and (coverage.percent or 0.0) < min_coverage
+        and coverage.applicable
+    ):
+        reasons.append(f"coverage {coverage.describe()} is below {min_coverage:g}%")
     return AuditReport(
         root_name=root.name,
         tool_version=__version__,
@@ -69,12 +79,13 @@ def run_audit(options: AuditOptions) -> AuditReport:
         category_scores=scoring.category_scores(results),
         overall_score=overall,
         grade=scoring.grade(overall),
-        failed_reasons=_failed_reasons(results, overall, fail_under, fail_on),
+        failed_reasons=reasons,
         checklists=[cl.checklist for cl in checklists],
         fail_under=fail_under,
         fail_on=fail_on.value,
         waivers=waiver_states,
         anchor_file=_anchor(index),
+        min_coverage=min_coverage,
     )
 
 
@@ -118,11 +129,32 @@ def _run_check(check: Check, index: RepoIndex, stack: dict[str, str]) -> CheckRe
     if not applicable:
         return CheckResult(check, "na", reason)
     detector = registry.get(check.detector)
+    index.begin_check()
     try:
         outcome = detector.run(index, detector.parse_params(check.params))
-    except Exception as exc:
-        return CheckResult(check, "na", f"detector {check.detector} failed: {exc!r} (a bug)")
+    except Exception as exc:  # the check applies: a detector that cannot finish has not decided
+        return CheckResult(check, "unknown", _why_undecided(exc, index.reading))
+    if outcome.status in ("pass", "na") and index.undecided:
+        # A file that may hold the evidence could not be read: neither pass nor N/A is known.
+        unread = list(index.undecided.values())
+        more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+        evidence = tuple(Evidence(path, None, "could not be parsed") for path in index.undecided)
+        return CheckResult(
+            check, "unknown", f"could not decide: {unread[0]}{more}", evidence + outcome.evidence
+        )
     return CheckResult(check, outcome.status, outcome.message, outcome.evidence)
+
+
+def _why_undecided(exc: Exception, reading: str | None) -> str:
+    where = f" in {reading}" if reading else ""
+    if isinstance(exc, RecursionError):
+        return f"could not decide: code nested too deep to analyse{where} (RecursionError)"
+    if isinstance(exc, MemoryError):
+        return f"could not decide: out of memory{where} (MemoryError)"
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"could not decide: the detector raised {type(exc).__name__}{where}" + (
+        f": {text}" if text else ""
+    )
 
 
 def _failed_reasons(

@@ -24,6 +24,7 @@ import yaml
 from harness.audit.gitmeta import head_commit, tracked_paths
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
+TOO_DEEP = "nested too deep to parse"
 _AT_LINE = re.compile(r"line (\d+)")
 BINARY_SNIFF_BYTES = 8192
 # Directories no reviewer reads and no check needs; pruned even when .gitignore forgets them.
@@ -61,6 +62,8 @@ class RepoIndex:
         self._text: dict[str, str | None] = {}
         self._parsed: dict[tuple[str, str], Any] = {}
         self._match_cache: dict[tuple[str, ...], list[str]] = {}
+        self.reading: str | None = None
+        self.undecided: dict[str, str] = {}
         exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self._walk(exclude_spec)
         self.files.sort()
@@ -234,15 +237,29 @@ class RepoIndex:
 
     def iter_python(self, *needles: str) -> Iterable[tuple[str, ast.Module]]:
         """Parsed Python files; with `needles`, only files whose text contains one of them
-        (a substring test is much cheaper than a parse, and most files mention none)."""
+        (a substring test is much cheaper than a parse, and most files mention none).
+
+        A candidate that does not parse is recorded in `undecided`: the check reading it cannot
+        tell what that file holds, so the engine will not let it pass or turn N/A silently."""
         for rel in self.python_files():
             if needles:
                 text = self.text(rel)
                 if text is None or not any(needle in text for needle in needles):
                     continue
+            self.reading = rel
             tree = self.python(rel)
             if tree is not None:
                 yield rel, tree
+            elif rel in self.parse_errors:
+                line, message = self.parse_errors[rel]
+                self.undecided[rel] = f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
+        self.reading = None
+
+    # ----- what the current check could not read (the engine turns it into "unknown") ------
+
+    def begin_check(self) -> None:
+        self.reading = None
+        self.undecided = {}
 
     @cached_property
     def pyproject(self) -> dict[str, Any]:
@@ -325,6 +342,9 @@ def _load_yaml(text: str) -> Any:
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
+    if isinstance(exc, RecursionError | MemoryError):
+        # Valid but too deep for the parser: the file is not broken, the audit is limited.
+        return None, f"{TOO_DEEP} ({type(exc).__name__})"
     line: int | None = None
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:

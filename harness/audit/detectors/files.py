@@ -8,7 +8,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness.audit.detectors._common import compile_pattern, find_first
-from harness.audit.index import RepoIndex
+from harness.audit.index import TOO_DEEP, RepoIndex
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
@@ -53,6 +53,7 @@ def config_files_parse(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when every YAML, TOML and JSON file in the repository parses."""
     parsers = {".yml": index.yaml, ".yaml": index.yaml, ".toml": index.toml, ".json": index.json}
     broken: list[Evidence] = []
+    too_deep: list[Evidence] = []
     checked = 0
     for rel in index.match("*.yml", "*.yaml", "*.toml", "*.json"):
         suffix = rel[rel.rfind(".") :]
@@ -62,11 +63,17 @@ def config_files_parse(index: RepoIndex, params: NoParams) -> Outcome:
         parsers[suffix](rel)
         if rel in index.parse_errors:
             line, message = index.parse_errors[rel]
-            broken.append(Evidence(rel, line, message))
+            (too_deep if message.startswith(TOO_DEEP) else broken).append(
+                Evidence(rel, line, message)
+            )
     if not checked:
         return Outcome.not_applicable("no YAML, TOML or JSON files")
     if broken:
         return Outcome.failed(f"{len(broken)} of {checked} config files do not parse", *broken)
+    if too_deep:
+        return Outcome.unknown(
+            f"could not decide: {too_deep[0].path} {too_deep[0].note}", *too_deep
+        )
     return Outcome.passed(f"all {checked} config files parse")
 
 
