@@ -12,6 +12,7 @@ from harness.audit import registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
 from harness.audit.index import RepoIndex
+from harness.audit.layout import rag_evidence
 from harness.audit.model import AuditReport, Check, CheckResult, Coverage, Evidence, Severity
 from harness.audit.stack import applies, detect_stack
 from harness.audit.waivers import apply_waivers
@@ -45,7 +46,7 @@ def run_audit(options: AuditOptions) -> AuditReport:
     index = RepoIndex(root, exclude=config.exclude)
     if not index.files:
         raise NothingToAuditError(f"{options.root}: no files to audit", "point at a repository")
-    stack = detect_stack(index)
+    stack = _with_layout_tags(detect_stack(index), index)
     owner = {c.id: cl.checklist for cl in checklists for c in cl.checks}
     selected = _select(
         checks, owner, [*config.select, *options.select], [*config.ignore, *options.ignore]
@@ -87,6 +88,16 @@ def run_audit(options: AuditOptions) -> AuditReport:
         anchor_file=_anchor(index),
         min_coverage=min_coverage,
     )
+
+
+def _with_layout_tags(stack: dict[str, str], index: RepoIndex) -> dict[str, str]:
+    """Tags the import-name detector cannot see: RAG through a framework's vector-store module
+    (`langchain_community.vectorstores`, `langchain_chroma`, `llama_index`...)."""
+    if "rag" not in stack:
+        found = rag_evidence(index)
+        if found is not None:
+            stack = dict(sorted({**stack, "rag": found}.items()))
+    return stack
 
 
 def _anchor(index: RepoIndex) -> str:

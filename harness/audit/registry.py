@@ -29,6 +29,8 @@ _BUILTIN_MODULES = (
     "harness.audit.detectors.llm_calls",
     "harness.audit.detectors.docs",
     "harness.audit.detectors.security",
+    "harness.audit.detectors.agent_code",
+    "harness.audit.detectors.datasets",
 )
 
 

@@ -146,6 +146,10 @@ def refund(args: dict) -> str:
     parsed = RefundArgs.model_validate(args)
     decision = interrupt({"approval": "refund", "order": parsed.order_id})
     return decision
+
+
+def build(graph):
+    return graph.compile(checkpointer=SqliteSaver.from_conn_string("agent-state.db"))
 """
 
 WORKFLOW = f"""\
@@ -353,7 +357,9 @@ FAILING: dict[str, dict[str, str | None]] = {
         ),
     },
     "agent-state-persisted": replace(
-        "app/agent.py", "from langgraph.checkpoint.sqlite import SqliteSaver\n", ""
+        "app/agent.py",
+        'graph.compile(checkpointer=SqliteSaver.from_conn_string("agent-state.db"))',
+        "graph.compile()",
     ),
     "no-env-committed": {".gitignore": "__pycache__/\n", ".env": "OPENAI_API_KEY=x\n"},
     "no-secrets-in-code": {"app/keys.py": f'OPENAI_API_KEY = "{FAKE_OPENAI_KEY}"\n'},

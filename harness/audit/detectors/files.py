@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.audit.detectors._common import compile_pattern, find_first
+from harness.audit.detectors._common import compile_pattern, find_all, find_first
 from harness.audit.index import TOO_DEEP, RepoIndex
+from harness.audit.layout import is_app_code
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
@@ -27,12 +29,24 @@ def file_exists(index: RepoIndex, params: FileExistsParams) -> Outcome:
     return Outcome.failed(f"no file matches {', '.join(params.any_of)}")
 
 
+def _code_matches(index: RepoIndex, globs: list[str], regex: re.Pattern[str]) -> Iterator[Evidence]:
+    for hit in find_all(index, [g for g in globs], regex):
+        if not is_app_code(hit.path):
+            continue
+        line = index.lines(hit.path)[(hit.line or 1) - 1].lstrip()
+        if not line.startswith("#"):
+            yield hit
+
+
 class TextPresentParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     files: list[str] = Field(min_length=1, description="gitignore-style patterns of files to read")
     patterns: list[str] = Field(min_length=1, description="regexes that must all match somewhere")
     ignore_case: bool = True
     describe: str = Field(default="", description="what the patterns stand for, for messages")
+    code_only: bool = Field(
+        default=False, description="only application code: no tests, docs or comment lines"
+    )
 
 
 @detector("text_present", TextPresentParams)
@@ -40,7 +54,12 @@ def text_present(index: RepoIndex, params: TextPresentParams) -> Outcome:
     """Passes when every regex in `patterns` matches in at least one of `files`."""
     found: list[Evidence] = []
     for pattern in params.patterns:
-        hit = find_first(index, params.files, compile_pattern(pattern, params.ignore_case))
+        regex = compile_pattern(pattern, params.ignore_case)
+        hit = (
+            next(_code_matches(index, params.files, regex), None)
+            if params.code_only
+            else find_first(index, params.files, regex)
+        )
         if hit is None:
             what = params.describe or f"/{pattern}/"
             return Outcome.failed(f"no match for {what} in {', '.join(params.files)}")
