@@ -84,6 +84,12 @@ def write_atomically(path: Path, content: str) -> None:
     metavar="PCT",
     help="Fail when fewer than PCT % of the applicable checks reach a verdict (not unknown).",
 )
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave these paths out of the audit (gitignore-style, repeatable).",
+)
 @click.option("--select", multiple=True, help="Only these checks, categories or checklists.")
 @click.option("--ignore", multiple=True, help="Skip these checks, categories or checklists.")
 def audit_command(
@@ -94,6 +100,7 @@ def audit_command(
     fail_under: float | None,
     fail_on: str | None,
     min_coverage: float | None,
+    exclude: tuple[str, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
 ) -> None:
@@ -112,6 +119,7 @@ def audit_command(
             fail_under=fail_under,
             fail_on=Severity(fail_on) if fail_on else None,
             min_coverage=min_coverage,
+            exclude=list(exclude),
         )
     )
     render = renderers()

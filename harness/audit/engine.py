@@ -11,6 +11,7 @@ from harness import __version__
 from harness.audit import registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
+from harness.audit.detectors.ci_systems import ci_files
 from harness.audit.index import RepoIndex
 from harness.audit.layout import rag_evidence
 from harness.audit.model import AuditReport, Check, CheckResult, Coverage, Evidence, Severity
@@ -28,6 +29,7 @@ class AuditOptions:
     fail_under: float | None = None
     fail_on: Severity | None = None
     min_coverage: float | None = None
+    exclude: list[str] = field(default_factory=list)
 
 
 def now() -> dt.datetime:
@@ -43,7 +45,7 @@ def run_audit(options: AuditOptions) -> AuditReport:
     config, _ = load_config(root)
     extra = [*options.checklists, *(_repo_checklist(root, p) for p in config.checklists)]
     checklists, checks = load_all(extra)
-    index = RepoIndex(root, exclude=config.exclude)
+    index = RepoIndex(root, exclude=[*config.exclude, *options.exclude])
     if not index.files:
         raise NothingToAuditError(f"{options.root}: no files to audit", "point at a repository")
     stack = _with_layout_tags(detect_stack(index), index)
@@ -87,17 +89,23 @@ def run_audit(options: AuditOptions) -> AuditReport:
         waivers=waiver_states,
         anchor_file=_anchor(index),
         min_coverage=min_coverage,
+        excluded=sorted(index.excluded.items()),
     )
 
 
 def _with_layout_tags(stack: dict[str, str], index: RepoIndex) -> dict[str, str]:
     """Tags the import-name detector cannot see: RAG through a framework's vector-store module
-    (`langchain_community.vectorstores`, `langchain_chroma`, `llama_index`...)."""
+    (`langchain_community.vectorstores`, `langchain_chroma`, `llama_index`...), and `ci` for
+    a CI configuration on any system."""
+    extra: dict[str, str] = {}
     if "rag" not in stack:
         found = rag_evidence(index)
         if found is not None:
-            stack = dict(sorted({**stack, "rag": found}.items()))
-    return stack
+            extra["rag"] = found
+    ci = ci_files(index)
+    if ci:  # any CI system, for the checks that do not depend on GitHub Actions
+        extra["ci"] = ci[0][1]
+    return dict(sorted({**stack, **extra}.items()))
 
 
 def _anchor(index: RepoIndex) -> str:

@@ -9,6 +9,7 @@ never imported or executed.
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 import os
 import re
@@ -21,6 +22,12 @@ from typing import Any
 import pathspec
 import yaml
 
+from harness.audit.excluded import (
+    copier_subdirectory,
+    directory_reason,
+    file_reason,
+    looks_templated,
+)
 from harness.audit.gitmeta import head_commit, tracked_paths
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
@@ -64,6 +71,10 @@ class RepoIndex:
         self._match_cache: dict[tuple[str, ...], list[str]] = {}
         self.reading: str | None = None
         self.undecided: dict[str, str] = {}
+        self._template_root: str | None = None
+        # Left out with the reason (vendored copies, template sources, user excludes).
+        self.excluded: dict[str, str] = {f"{p}": "excluded by configuration" for p in exclude}
+        self._tracked_dirs = _parent_dirs(self.tracked or ())
         exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self._walk(exclude_spec)
         self.files.sort()
@@ -83,6 +94,8 @@ class RepoIndex:
                 self.skipped[rel_dir or "."] = f"unreadable directory: {exc.strerror}"
                 continue
             specs = self._with_gitignore(rel_dir, abs_dir, specs)
+            if self._left_out(rel_dir, entries):
+                continue
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 self._visit(entry, rel, specs, stack)
@@ -116,7 +129,8 @@ class RepoIndex:
         if is_dir:
             if entry.name in PRUNED_DIRS:
                 return
-            if _is_ignored(rel, True, specs):
+            # The git index is the truth: a tracked file is audited even when .gitignore'd.
+            if _is_ignored(rel, True, specs) and rel not in self._tracked_dirs:
                 return
             stack.append((rel, specs))
         elif is_file:
@@ -142,14 +156,43 @@ class RepoIndex:
         self._sizes[rel] = target.stat().st_size
 
     def _add_file(self, entry: os.DirEntry[str], rel: str, specs: list[_Spec]) -> None:
-        if _is_ignored(rel, False, specs):
+        if _is_ignored(rel, False, specs) and rel not in (self.tracked or ()):
             self.ignored.append(rel)
+            return
+        reason = file_reason(rel)
+        if reason is not None:
+            self.excluded[rel] = reason
             return
         self.files.append(rel)
         try:
             self._sizes[rel] = entry.stat(follow_symlinks=False).st_size
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror}"
+
+    def _left_out(self, rel_dir: str, entries: list[os.DirEntry[str]]) -> bool:
+        """Vendored copies and template sources: pruned, listed in `excluded` with the reason."""
+        names = [entry.name for entry in entries]
+        if not rel_dir:
+            if "copier.yml" in names or "copier.yaml" in names:
+                self._template_root = copier_subdirectory(self._head("copier.yml", "copier.yaml"))
+            return False
+        reason = directory_reason(rel_dir, names)
+        if reason is None and rel_dir == self._template_root:
+            reason = "template source (the Copier template's _subdirectory)"
+        if reason is not None:
+            self.excluded[rel_dir + "/"] = reason
+        return reason is not None
+
+    def _head(self, *names: str) -> str:
+        for name in names:
+            path = self.root / name
+            if path.is_file() and not path.is_symlink():
+                try:
+                    with path.open("rb") as handle:
+                        return handle.read(65536).decode("utf-8", errors="replace")
+                except OSError:
+                    return ""
+        return ""
 
     # ----- file lookups ---------------------------------------------------------------------
 
@@ -191,6 +234,12 @@ class RepoIndex:
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror}"
             return None
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            try:  # Windows editors save requirements.txt and the like as UTF-16
+                return data.decode("utf-16")
+            except UnicodeDecodeError:
+                self.skipped[rel] = "invalid UTF-16 (not read)"
+                return None
         if b"\0" in data[:BINARY_SNIFF_BYTES]:
             self.skipped[rel] = "binary file (not read)"
             return None
@@ -219,6 +268,10 @@ class RepoIndex:
         result: ast.Module | None = self._parse(rel, "python", lambda t: ast.parse(t, rel))
         return result
 
+    def parse_as(self, rel: str, kind: str, parser: Any) -> Any:
+        """Parsed with a detector's own parser (e.g. JSONC), cached and recorded like the rest."""
+        return self._parse(rel, kind, parser)
+
     def _parse(self, rel: str, kind: str, parser: Any) -> Any:
         key = (rel, kind)
         if key not in self._parsed:
@@ -228,7 +281,10 @@ class RepoIndex:
                 try:
                     value = parser(text)
                 except Exception as exc:
-                    self.parse_errors[rel] = _describe_parse_error(kind, exc)
+                    if looks_templated(text):  # a template's source, not broken code or config
+                        self.excluded[rel] = "template source (Jinja markup)"
+                    else:
+                        self.parse_errors[rel] = _describe_parse_error(kind, exc)
             self._parsed[key] = value
         return self._parsed[key]
 
@@ -273,6 +329,16 @@ class RepoIndex:
     def tracked(self) -> frozenset[str] | None:
         """Paths in the git index, or None when the repository has no readable index."""
         return tracked_paths(self.root)
+
+
+def _parent_dirs(paths: Iterable[str]) -> frozenset[str]:
+    parents: set[str] = set()
+    for path in paths:
+        position = path.find("/")
+        while position != -1:
+            parents.add(path[:position])
+            position = path.find("/", position + 1)
+    return frozenset(parents)
 
 
 def is_test_file(rel: str) -> bool:

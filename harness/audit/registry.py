@@ -31,6 +31,8 @@ _BUILTIN_MODULES = (
     "harness.audit.detectors.security",
     "harness.audit.detectors.agent_code",
     "harness.audit.detectors.datasets",
+    "harness.audit.detectors.environment",
+    "harness.audit.detectors.ci_systems",
 )
 
 

@@ -259,6 +259,7 @@ GOOD: dict[str, str] = {
     ".github/dependabot.yml": "version: 2\nupdates: []\n",
     "README.md": README,
     "LICENSE": "MIT License\n",
+    "tests/test_health.py": "def test_health():\n    assert True\n",
 }
 
 
@@ -298,6 +299,7 @@ FAILING: dict[str, dict[str, str | None]] = {
     "config-files-parse": {"compose.yaml": "services:\n  app: [unclosed\n"},
     "ci-workflow-present": {".github/workflows/ci.yml": None},
     "ci-runs-tests": replace(".github/workflows/ci.yml", "python -m pytest", "echo no tests"),
+    "tests-present": {"tests/test_health.py": None},
     "ci-runs-lint": replace(".github/workflows/ci.yml", "ruff check .", "echo no lint"),
     "ci-actions-pinned": replace(".github/workflows/ci.yml", f"checkout@{SHA}", "checkout@v4"),
     "ci-least-permissions": {

@@ -21,7 +21,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 app = FastAPI()
-app.add_middleware(CORSMiddleware, allow_origins=[str({DEEP_SUM})], allow_credentials=True)
+app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True, max_age={DEEP_SUM})
+"""
+# The annotation is unparsed to look for UploadFile: a recursive walk that gives up.
+DEEP_UPLOAD = f"""\
+from fastapi import UploadFile
+
+
+async def upload(n: {DEEP_SUM}, file: UploadFile):
+    return n
 """
 # Deeper still: the parser itself gives up (RecursionError during AST construction).
 TOO_DEEP_UPLOAD = (
@@ -40,12 +48,12 @@ def check(report: dict[str, object], check_id: str) -> dict[str, object]:
     return next(c for c in report["checks"] if c["id"] == check_id)  # type: ignore[attr-defined]
 
 
-def test_deep_expression_makes_cors_unknown_not_na(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_CORS})
+def test_deep_expression_makes_a_detector_unknown_not_na(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_UPLOAD})
     code, report = run(root)
-    cors = check(report, "cors-safe")
-    assert cors["status"] == "unknown"
-    assert cors["message"] == (
+    upload = check(report, "upload-size-limit")
+    assert upload["status"] == "unknown"
+    assert upload["message"] == (
         "could not decide: code nested too deep to analyse in app/deep.py (RecursionError)"
     )
     assert report["summary"]["unknown"] >= 1  # type: ignore[index]
@@ -54,6 +62,15 @@ def test_deep_expression_makes_cors_unknown_not_na(tmp_path: Path) -> None:
     assert security["coverage"] == {"decided": 5, "applicable": 6, "percent": 83.3}
     assert security["score"] == 100.0  # unknown is left out of the score, not counted as a pass
     assert code == 0  # no coverage floor set
+
+
+def test_deep_expression_does_not_evade_cors(tmp_path: Path) -> None:
+    _, report = run(write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_CORS}))
+    cors = check(report, "cors-safe")
+    assert cors["status"] == "fail"
+    assert {"path": "app/deep.py", "line": 5, "note": "allow_origins=['*'] + credentials"} in (
+        cors["evidence"]  # type: ignore[operator]
+    )
 
 
 def test_unparsable_candidate_makes_a_check_unknown(tmp_path: Path) -> None:
@@ -82,7 +99,7 @@ def test_syntax_error_in_the_only_upload_module_is_unknown_not_na(tmp_path: Path
 
 
 def test_min_coverage_fails_the_run(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_CORS})
+    root = write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_UPLOAD})
     code, report = run(root, "--min-coverage", "100")
     assert code == 1
     coverage = report["coverage"]  # type: ignore[index]
@@ -98,7 +115,7 @@ def test_min_coverage_fails_the_run(tmp_path: Path) -> None:
 
 def test_min_coverage_from_pyproject(tmp_path: Path) -> None:
     pyproject = GOOD["pyproject.toml"] + "\n[tool.harness]\nmin-coverage = 99.5\n"
-    files = {**GOOD, "app/deep.py": DEEP_CORS, "pyproject.toml": pyproject}
+    files = {**GOOD, "app/deep.py": DEEP_UPLOAD, "pyproject.toml": pyproject}
     code, report = run(write_project(tmp_path / "p", files))
     assert code == 1
     assert report["result"]["min_coverage"] == 99.5  # type: ignore[index]
@@ -111,17 +128,17 @@ def test_good_project_has_full_coverage(tmp_path: Path) -> None:
 
 
 def test_every_format_shows_unknown_with_reason_and_coverage(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_CORS})
+    root = write_project(tmp_path / "p", {**GOOD, "app/deep.py": DEEP_UPLOAD})
     reason = "could not decide: code nested too deep to analyse in app/deep.py (RecursionError)"
     runner = CliRunner()
 
     table = runner.invoke(main, ["audit", str(root)]).stdout
-    assert "UNKNOWN" in table and "security/cors-safe" in table
+    assert "UNKNOWN" in table and "security/upload-size-limit" in table
     assert "Coverage: " in table and "unknown, left out of the score" in table
 
     markdown = runner.invoke(main, ["audit", str(root), "-f", "markdown"]).stdout
     assert "### Undecided checks (unknown: left out of the score, counted in coverage)" in markdown
-    assert f"| high | `cors-safe` CORS does not allow any origin with credentials | {reason} |" in (
+    assert f"| high | `upload-size-limit` Upload routes enforce a size limit | {reason} |" in (
         markdown
     )
     assert "| security | 100 | 83.3% | 5 | 0 | 1 | 0 | 0 |" in markdown
@@ -129,13 +146,14 @@ def test_every_format_shows_unknown_with_reason_and_coverage(tmp_path: Path) -> 
     sarif = json.loads(runner.invoke(main, ["audit", str(root), "-f", "sarif"]).stdout)
     jsonschema.validate(sarif, sarif_schema())
     open_results = [r for r in sarif["runs"][0]["results"] if r.get("kind") == "open"]
-    assert [(r["ruleId"], r["level"]) for r in open_results] == [("cors-safe", "none")]
+    assert ("upload-size-limit", "none") in [(r["ruleId"], r["level"]) for r in open_results]
+    open_results = [r for r in open_results if r["ruleId"] == "upload-size-limit"]
     assert open_results[0]["message"]["text"].endswith(reason)
     assert sarif["runs"][0]["properties"]["coverage"]["applicable"] > 0
 
     junit = ET.fromstring(runner.invoke(main, ["audit", str(root), "-f", "junit"]).stdout)
     security = next(s for s in junit if s.get("name") == "security")
-    case = next(c for c in security if c.get("name") == "cors-safe")
+    case = next(c for c in security if c.get("name") == "upload-size-limit")
     skipped = case.find("skipped")
     assert skipped is not None and skipped.get("message") == f"unknown: {reason}"
     prop = security.find("properties/property")

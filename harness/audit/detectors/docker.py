@@ -11,7 +11,16 @@ from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
-DOCKERFILES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile")
+DOCKERFILES = (
+    "Dockerfile",
+    "dockerfile",
+    "Dockerfile.*",
+    "dockerfile.*",
+    "*.Dockerfile",
+    "*.dockerfile",
+    "Containerfile",
+)
+NOT_DOCKERFILES = (".dockerignore", ".md", ".txt")  # Dockerfile.dockerignore, Dockerfile.md
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 ProblemFinder = Callable[[str, list["Instruction"]], list[Evidence]]
 _SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
@@ -59,6 +68,8 @@ def _stages(instructions: list[Instruction]) -> list[list[Instruction]]:
 def _dockerfiles(index: RepoIndex) -> list[tuple[str, list[Instruction]]]:
     parsed = []
     for rel in index.match(*DOCKERFILES):
+        if rel.endswith(NOT_DOCKERFILES):
+            continue
         text = index.text(rel)
         if text is not None:
             parsed.append((rel, parse_dockerfile(text)))
