@@ -14,6 +14,8 @@ import json
 import os
 import re
 import tomllib
+import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -66,8 +68,8 @@ class RepoIndex:
         self.skipped: dict[str, str] = {}
         self.parse_errors: dict[str, tuple[int | None, str]] = {}
         self._sizes: dict[str, int] = {}
-        self._text: dict[str, str | None] = {}
-        self._parsed: dict[tuple[str, str], Any] = {}
+        self._text = TextCache()
+        self._parsed = ParsedCache()
         self._match_cache: dict[tuple[str, ...], list[str]] = {}
         self.reading: str | None = None
         self.undecided: dict[str, str] = {}
@@ -219,9 +221,13 @@ class RepoIndex:
 
     def text(self, rel: str) -> str | None:
         """The file as text, or None (the reason is recorded in `skipped`)."""
-        if rel not in self._text:
-            self._text[rel] = self._read_text(rel)
-        return self._text[rel]
+        cached = self._text.get(rel)
+        if cached is not None or rel in self.skipped:
+            return cached
+        text = self._read_text(rel)
+        if text is not None:
+            self._text.put(rel, text)
+        return text
 
     def _read_text(self, rel: str) -> str | None:
         if rel in self.skipped:
@@ -274,6 +280,8 @@ class RepoIndex:
 
     def _parse(self, rel: str, kind: str, parser: Any) -> Any:
         key = (rel, kind)
+        if rel in self.parse_errors or rel in self.excluded:
+            return None
         if key not in self._parsed:
             text = self.text(rel)
             value = None
@@ -285,8 +293,10 @@ class RepoIndex:
                         self.excluded[rel] = "template source (Jinja markup)"
                     else:
                         self.parse_errors[rel] = _describe_parse_error(kind, exc)
-            self._parsed[key] = value
-        return self._parsed[key]
+            if value is not None:
+                self._parsed.put(key, value, len(text or ""))
+            return value
+        return self._parsed.get(key)
 
     def python_files(self) -> list[str]:
         return self.match("*.py")
@@ -424,3 +434,60 @@ def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
     first_line = text.splitlines()[0] if text else type(exc).__name__
     label = "Python" if kind == "python" else kind.upper()
     return line, f"invalid {label}: {first_line}"
+
+
+# ----- memory-bounded caches -------------------------------------------------------------------
+# A real tree (a copied site-packages: 30,000 files, 200 MB of text) does not fit in memory as
+# text plus syntax trees. Text is kept compressed (source compresses ~5x and decompresses far
+# faster than it is read from disk); parsed forms, ~10x the size of their source, are kept only
+# for the most recently used files.
+
+TEXT_RAW_BYTES = 2048  # shorter texts are kept as they are
+PARSED_SOURCE_BUDGET = 8 * 1024 * 1024  # bytes of source whose parsed forms stay in memory
+
+
+class TextCache:
+    def __init__(self) -> None:
+        self._items: dict[str, str | bytes] = {}
+
+    def get(self, rel: str) -> str | None:
+        item = self._items.get(rel)
+        if item is None or isinstance(item, str):
+            return item
+        return zlib.decompress(item).decode("utf-8", "surrogatepass")
+
+    def put(self, rel: str, text: str) -> None:
+        self._items[rel] = (
+            text
+            if len(text) <= TEXT_RAW_BYTES
+            else zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+        )
+
+    def __contains__(self, rel: str) -> bool:
+        return rel in self._items
+
+
+class ParsedCache:
+    """Least-recently-used parsed forms, bounded by the size of their sources."""
+
+    def __init__(self, budget: int = PARSED_SOURCE_BUDGET) -> None:
+        self._items: OrderedDict[tuple[str, str], tuple[Any, int]] = OrderedDict()
+        self._budget = budget
+        self._used = 0
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._items
+
+    def get(self, key: tuple[str, str]) -> Any:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: tuple[str, str], value: Any, size: int) -> None:
+        self._items[key] = (value, size)
+        self._used += size
+        while self._used > self._budget and len(self._items) > 1:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._used -= dropped

@@ -25,21 +25,40 @@ SECRET_PATTERNS = {
     "Hugging Face token": r"\bhf_[A-Za-z]{34,}\b",
     "private key": r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----",
 }
-# Every pattern starts with one of these: a substring test skips files before the regex runs.
-SECRET_PREFIXES = (
-    "sk-",
-    "AKIA",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "xox",
-    "AIza",
-    "hf_",
-    "-----BEGIN",
+# Scanning is linear: every pattern starts with a literal, so the regex engine jumps from one
+# occurrence of that literal to the next in C (a leading \b would make it try every position);
+# the word boundary is checked only where a whole credential matched. `{32,}` becomes `{32}`:
+# enough to tell a credential, and a match never runs on through a long run of key characters.
+# The OpenAI pattern also covers Anthropic and Langfuse keys (same prefix, same characters).
+_SCANNED = (
+    "OpenAI key",
+    "AWS access key",
+    "GitHub token",
+    "Slack token",
+    "Google API key",
+    "Hugging Face token",
+    "private key",
 )
-_SECRETS = re.compile("|".join(f"(?:{p})" for p in SECRET_PATTERNS.values()))
+_SCAN = tuple(
+    re.compile(re.sub(r"\{(\d+),\}", r"{\1}", SECRET_PATTERNS[name].removeprefix(r"\b")))
+    for name in _SCANNED
+)
+_WORD = re.compile(r"\w")
+MAX_HITS_PER_FILE = 20  # enough evidence; a hostile file full of keys stops here
+
+
+def secret_offsets(text: str) -> list[int]:
+    """Offsets of credential-shaped strings, in one C-speed pass per pattern."""
+    found: list[int] = []
+    for pattern in _SCAN:
+        for match in pattern.finditer(text):
+            start = match.start()
+            if start and text[start] != "-" and _WORD.match(text, start - 1):
+                continue  # inside a longer word, e.g. "task-..."
+            found.append(start)
+            if len(found) >= MAX_HITS_PER_FILE:
+                return sorted(found)
+    return sorted(found)
 
 
 def _is_env_file(rel: str) -> bool:
@@ -73,10 +92,10 @@ def env_files_not_committed(index: RepoIndex, params: NoParams) -> Outcome:
 def secrets_absent(index: RepoIndex, params: NoParams) -> Outcome:
     """Fails on text that has the format of a real credential (API keys, tokens, private keys)."""
     hits = [
-        Evidence(rel, text.count("\n", 0, match.start()) + 1, "looks like a credential")
+        Evidence(rel, text.count("\n", 0, offset) + 1, "looks like a credential")
         for rel in index.files
-        if (text := index.text(rel)) and any(prefix in text for prefix in SECRET_PREFIXES)
-        for match in _SECRETS.finditer(text)
+        if (text := index.text(rel))
+        for offset in secret_offsets(text)
     ]
     if hits:
         return Outcome.failed(f"{len(hits)} credential-like strings in the repository", *hits)
