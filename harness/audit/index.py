@@ -16,10 +16,10 @@ import re
 import tomllib
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pathspec
 import yaml
@@ -32,6 +32,7 @@ from harness.audit.excluded import (
 )
 from harness.audit.gitmeta import head_commit, tracked_paths
 
+T = TypeVar("T")
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 TOO_DEEP = "nested too deep to parse"
 _AT_LINE = re.compile(r"line (\d+)")
@@ -74,6 +75,7 @@ class RepoIndex:
         self.reading: str | None = None
         self.undecided: dict[str, str] = {}
         self._template_root: str | None = None
+        self._facts: dict[str, Any] = {}
         # Left out with the reason (vendored copies, template sources, user excludes).
         self.excluded: dict[str, str] = {f"{p}": "excluded by configuration" for p in exclude}
         self._tracked_dirs = _parent_dirs(self.tracked or ())
@@ -321,6 +323,18 @@ class RepoIndex:
                 self.undecided[rel] = f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
         self.reading = None
 
+    def fact(self, name: str, compute: Callable[[], T]) -> T:
+        """A fact several detectors share (env reads, CI commands), computed once per audit."""
+        if name not in self._facts:
+            before = set(self.undecided)
+            value = compute()
+            unread = {k: v for k, v in self.undecided.items() if k not in before}
+            self._facts[name] = (value, unread)
+        found, unread = self._facts[name]
+        self.undecided.update(unread)  # every check using the fact is as undecided as its source
+        result: T = found
+        return result
+
     # ----- what the current check could not read (the engine turns it into "unknown") ------
 
     def begin_check(self) -> None:
@@ -413,8 +427,11 @@ def _is_ignored(rel: str, is_dir: bool, specs: list[_Spec]) -> bool:
     return ignored
 
 
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+
+
 def _load_yaml(text: str) -> Any:
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_YAML_LOADER)
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
@@ -443,12 +460,14 @@ def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
 # for the most recently used files.
 
 TEXT_RAW_BYTES = 2048  # shorter texts are kept as they are
+TEXT_UNCOMPRESSED_BUDGET = 32 * 1024 * 1024  # small repositories never pay for compression
 PARSED_SOURCE_BUDGET = 8 * 1024 * 1024  # bytes of source whose parsed forms stay in memory
 
 
 class TextCache:
     def __init__(self) -> None:
         self._items: dict[str, str | bytes] = {}
+        self._raw = 0
 
     def get(self, rel: str) -> str | None:
         item = self._items.get(rel)
@@ -457,11 +476,11 @@ class TextCache:
         return zlib.decompress(item).decode("utf-8", "surrogatepass")
 
     def put(self, rel: str, text: str) -> None:
-        self._items[rel] = (
-            text
-            if len(text) <= TEXT_RAW_BYTES
-            else zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
-        )
+        if len(text) <= TEXT_RAW_BYTES or self._raw + len(text) <= TEXT_UNCOMPRESSED_BUDGET:
+            self._raw += len(text)
+            self._items[rel] = text
+        else:
+            self._items[rel] = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
 
     def __contains__(self, rel: str) -> bool:
         return rel in self._items

@@ -116,7 +116,12 @@ def _is_classvar(statement: ast.AnnAssign) -> bool:
 
 
 def env_reads(index: RepoIndex) -> list[EnvRead]:
-    """Every environment read in application code (tests and docs left out), in file order."""
+    """Every environment read in application code (tests and docs left out), in file order;
+    computed once per audit and shared by both checks."""
+    return index.fact("env_reads", lambda: _all_reads(index))
+
+
+def _all_reads(index: RepoIndex) -> list[EnvRead]:
     return [
         read
         for rel, tree in index.iter_python(*NEEDLES)
