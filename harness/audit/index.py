@@ -263,7 +263,7 @@ class RepoIndex:
 
     def yaml(self, rel: str) -> Any:
         """Parsed YAML (first document), or None when unreadable or invalid (see parse_errors)."""
-        return self._parse(rel, "yaml", _load_yaml)
+        return self._parse(rel, "yaml", load_yaml)
 
     def toml(self, rel: str) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._parse(rel, "toml", tomllib.loads)
@@ -303,13 +303,18 @@ class RepoIndex:
     def python_files(self) -> list[str]:
         return self.match("*.py")
 
-    def iter_python(self, *needles: str) -> Iterable[tuple[str, ast.Module]]:
+    def iter_python(
+        self, *needles: str, only: Callable[[str], bool] | None = None
+    ) -> Iterable[tuple[str, ast.Module]]:
         """Parsed Python files; with `needles`, only files whose text contains one of them
-        (a substring test is much cheaper than a parse, and most files mention none).
+        (a substring test is much cheaper than a parse, and most files mention none); with
+        `only`, only the paths it accepts (e.g. application code, not tests).
 
         A candidate that does not parse is recorded in `undecided`: the check reading it cannot
         tell what that file holds, so the engine will not let it pass or turn N/A silently."""
         for rel in self.python_files():
+            if only is not None and not only(rel):
+                continue
             if needles:
                 text = self.text(rel)
                 if text is None or not any(needle in text for needle in needles):
@@ -430,8 +435,13 @@ def _is_ignored(rel: str, is_dir: bool, specs: list[_Spec]) -> bool:
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
 
 
-def _load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_YAML_LOADER)
+def load_yaml(text: str) -> Any:
+    """The first document, parsed by libyaml when available; an error is raised again by the
+    pure-Python parser, whose messages say more (and are the ones users have seen)."""
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:

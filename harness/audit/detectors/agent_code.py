@@ -38,9 +38,7 @@ def _last(name: str) -> str:
 
 
 def _walk_app(index: RepoIndex, needles: tuple[str, ...], find: Finder) -> Iterator[Evidence]:
-    for rel, tree in index.iter_python(*needles):
-        if not is_app_code(rel):
-            continue
+    for rel, tree in index.iter_python(*needles, only=is_app_code):
         for node in ast.walk(tree):
             note = find(node)
             if note is not None:

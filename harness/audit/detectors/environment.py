@@ -34,7 +34,7 @@ ENV_EXAMPLES = (
 _ENV_KEY = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]", re.MULTILINE)
 # Substrings of every way of reading the environment below: other files are not parsed.
 NEEDLES = ("environ", "getenv", "BaseSettings", "dotenv_values")
-_READ_CALLS = ("getenv", "environ.get", "environ.setdefault", "environ.pop")
+_READ_CALLS = ("getenv", "environ.get")  # setdefault and pop write: nothing to document
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def _literal(node: ast.expr | None) -> str | None:
     return None
 
 
-def _reads_in(rel: str, tree: ast.Module) -> Iterator[EnvRead]:
-    dotenv_names = _dotenv_variables(tree)
+def _reads_in(rel: str, tree: ast.Module, uses_dotenv: bool) -> Iterator[EnvRead]:
+    dotenv_names = _dotenv_variables(tree) if uses_dotenv else set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = call_name(node.func)
@@ -124,9 +124,8 @@ def env_reads(index: RepoIndex) -> list[EnvRead]:
 def _all_reads(index: RepoIndex) -> list[EnvRead]:
     return [
         read
-        for rel, tree in index.iter_python(*NEEDLES)
-        if is_app_code(rel)
-        for read in _reads_in(rel, tree)
+        for rel, tree in index.iter_python(*NEEDLES, only=is_app_code)
+        for read in _reads_in(rel, tree, "dotenv_values" in (index.text(rel) or ""))
     ]
 
 
