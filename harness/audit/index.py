@@ -273,7 +273,7 @@ class RepoIndex:
         return self._parse(rel, "json", json.loads)
 
     def python(self, rel: str) -> ast.Module | None:
-        result: ast.Module | None = self._parse(rel, "python", lambda t: ast.parse(t, rel))
+        result: ast.Module | None = self._parse(rel, "python", lambda t: parse_python(t, rel))
         return result
 
     def parse_as(self, rel: str, kind: str, parser: Any) -> Any:
@@ -358,6 +358,33 @@ class RepoIndex:
     def tracked(self) -> frozenset[str] | None:
         """Paths in the git index, or None when the repository has no readable index."""
         return tracked_paths(self.root)
+
+
+# Python 3.12 syntax this interpreter (3.11) cannot parse: PEP 695 `type X = ...` aliases and
+# `def f[T]` / `class C[T]` type parameters. Rewritten within their lines (line numbers hold).
+_PEP695 = (
+    (re.compile(r"^([ \t]*)type[ \t]+(\w+)[ \t]*(?:\[[^\]\n]*\])?[ \t]*=", re.M), r"\1\2 ="),
+    (re.compile(r"^([ \t]*(?:async[ \t]+)?def[ \t]+\w+)\[[^\]\n]*\](?=[ \t]*\()", re.M), r"\1"),
+    (re.compile(r"^([ \t]*class[ \t]+\w+)\[[^\]\n]*\](?=[ \t]*[(:])", re.M), r"\1"),
+)
+
+
+def parse_python(text: str, rel: str) -> ast.Module:
+    """The module's AST; code in newer syntax (type parameters) is read after a line-preserving
+    rewrite, so a project on Python 3.12+ is not 'unparsable' to the audit."""
+    try:
+        return ast.parse(text, rel)
+    except SyntaxError:
+        rewritten = text
+        for pattern, replacement in _PEP695:
+            rewritten = pattern.sub(replacement, rewritten)
+        if rewritten == text:
+            raise
+        try:
+            return ast.parse(rewritten, rel)
+        except SyntaxError:
+            pass
+        raise
 
 
 def _parent_dirs(paths: Iterable[str]) -> frozenset[str]:

@@ -30,7 +30,17 @@ APPROVAL_CALLS = frozenset(
 )
 APPROVAL_KEYWORDS = frozenset({"interrupt_before", "interrupt_after", "needs_approval"})
 IN_MEMORY_SAVERS = frozenset({"MemorySaver", "InMemorySaver"})
-PERSISTENT_SESSIONS = frozenset({"SQLiteSession", "RedisSession", "SQLAlchemySession"})
+PERSISTENT_SESSIONS = frozenset(
+    {
+        "SQLiteSession",
+        "RedisSession",
+        "SQLAlchemySession",
+        "DatabaseSessionService",  # Google ADK
+        "VertexAiSessionService",
+    }
+)
+# The LangGraph server (langgraph.json) checkpoints every thread in its own database.
+LANGGRAPH_SERVER = ("langgraph.json",)
 
 
 def _last(name: str) -> str:
@@ -159,6 +169,14 @@ def _saver(node: ast.AST) -> str | None:
     if owner:
         return f"{name}(...)"
     for keyword in node.keywords:
+        uri = keyword.value
+        if (
+            keyword.arg == "session_service_uri"
+            and isinstance(uri, ast.Constant)
+            and isinstance(uri.value, str)
+            and not uri.value.startswith("memory")
+        ):
+            return f"session_service_uri={uri.value.split(':', 1)[0]}:..."
         if keyword.arg == "checkpointer" and not _empty(keyword.value):
             value = keyword.value
             inner = call_name(value.func) if isinstance(value, ast.Call) else call_name(value)
@@ -174,8 +192,14 @@ def agent_checkpointer(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when the agent builds a checkpointer that persists run state (SqliteSaver,
     PostgresSaver, RedisSaver..., a checkpointer= argument, an openai-agents SQLiteSession);
     an in-memory saver alone fails: state is lost on restart."""
-    found = list(_walk_app(index, ("Saver", "checkpointer", "Session("), _saver))
+    found = list(_walk_app(index, ("Saver", "checkpointer", "Session", "session_service"), _saver))
     persistent = [e for e in found if not e.note.startswith("in-memory:")]
+    server = index.match(*LANGGRAPH_SERVER)
+    if server and not persistent:
+        note = "served by the LangGraph server, which checkpoints threads in its database"
+        return Outcome.passed(
+            f"state persisted: {server[0]} {note}", Evidence(server[0], None, note)
+        )
     if persistent:
         return Outcome.passed(f"state persisted: {persistent[0].note}", *persistent[:5])
     if found:

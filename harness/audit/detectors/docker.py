@@ -23,6 +23,8 @@ DOCKERFILES = (
 NOT_DOCKERFILES = (".dockerignore", ".md", ".txt")  # Dockerfile.dockerignore, Dockerfile.md
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 ProblemFinder = Callable[[str, list["Instruction"]], list[Evidence]]
+_ENV_SOURCE = re.compile(r"(^|/)\.env(\.[A-Za-z0-9_-]+)?$|(^|/)\.env\*?$")
+_ENV_EXAMPLES = (".example", ".sample", ".template", ".dist")
 _SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 
 
@@ -168,11 +170,19 @@ def _is_pinned(image: str) -> bool:
 
 @detector("dockerfile_no_secrets")
 def dockerfile_no_secrets(index: RepoIndex, params: NoParams) -> Outcome:
-    """Fails when an ENV or ARG bakes a secret-looking variable with a value into the image."""
+    """Fails when an ENV or ARG bakes a secret-looking variable with a value into the image, or
+    a COPY/ADD copies a .env file into it."""
 
     def problems(rel: str, instructions: list[Instruction]) -> list[Evidence]:
         found = []
         for instruction in instructions:
+            if instruction.keyword in ("COPY", "ADD"):
+                sources = [w for w in instruction.args.split() if not w.startswith("--")][:-1]
+                for source in sources:
+                    if _ENV_SOURCE.search(source) and not source.endswith(_ENV_EXAMPLES):
+                        what = f"{instruction.keyword} {source}"
+                        note = f"{rel}: {what} bakes an env file into the image"
+                        found.append(Evidence(rel, instruction.line, note))
             if instruction.keyword not in ("ENV", "ARG"):
                 continue
             for name, value in _assignments(instruction.args):

@@ -30,10 +30,14 @@ ENV_EXAMPLES = (
     "*.env.template",
     ".env.*.example",
     "env.example",
+    ".env-template",
+    ".env-example",
+    ".env_example",
+    "env.template",
 )
 _ENV_KEY = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]", re.MULTILINE)
 # Substrings of every way of reading the environment below: other files are not parsed.
-NEEDLES = ("environ", "getenv", "BaseSettings", "dotenv_values")
+NEEDLES = ("environ", "getenv", "BaseSettings", "dotenv")
 _READ_CALLS = ("getenv", "environ.get")  # setdefault and pop write: nothing to document
 
 
@@ -41,6 +45,7 @@ _READ_CALLS = ("getenv", "environ.get")  # setdefault and pop write: nothing to 
 class EnvRead:
     name: str | None  # None: a computed name (os.getenv(key)) that cannot be documented
     evidence: Evidence
+    implicit: bool = False  # load_dotenv(): the environment feeds SDKs that read it themselves
 
 
 def _literal(node: ast.expr | None) -> str | None:
@@ -57,10 +62,12 @@ def _reads_in(rel: str, tree: ast.Module, uses_dotenv: bool) -> Iterator[EnvRead
             if name.endswith(_READ_CALLS) and (name == "getenv" or "." in name):
                 key = _literal(node.args[0]) if node.args else None
                 yield EnvRead(key, Evidence(rel, node.lineno, f"{name}({key or '...'})"))
+            elif name.split(".")[-1] in ("load_dotenv", "find_dotenv") and name != "find_dotenv":
+                yield EnvRead(None, Evidence(rel, node.lineno, f"{name}()"), implicit=True)
             elif name.split(".")[-1] == "get" and name.rsplit(".", 1)[0] in dotenv_names:
                 key = _literal(node.args[0]) if node.args else None
                 yield EnvRead(key, Evidence(rel, node.lineno, f"dotenv {key or '...'}"))
-        elif isinstance(node, ast.Subscript):
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
             target = call_name(node.value) if not isinstance(node.value, ast.Call) else ""
             called = isinstance(node.value, ast.Call) and call_name(node.value.func).endswith(
                 "dotenv_values"
@@ -169,12 +176,21 @@ def env_example_complete(index: RepoIndex, params: NoParams) -> Outcome:
     named = [r for r in reads if r.name]
     if not reads:
         return Outcome.not_applicable("the code reads no environment variables")
+    examples = _examples(index)
+    if not named and all(r.implicit for r in reads):
+        if not examples:
+            return Outcome.not_applicable(
+                "the code names no environment variable (load_dotenv only)"
+            )
+        return Outcome.passed(
+            f"the code names no variable (load_dotenv only); {examples[0]} documents the rest",
+            Evidence(examples[0]),
+        )
     if not named:
         return Outcome.unknown(
             "could not decide: the code reads the environment only through computed names",
             *(r.evidence for r in reads[:5]),
         )
-    examples = _examples(index)
     if not examples:
         count = plural(len({r.name for r in named}), "variable")
         return Outcome.failed(

@@ -31,7 +31,7 @@ def file_exists(index: RepoIndex, params: FileExistsParams) -> Outcome:
 
 
 def _code_matches(index: RepoIndex, globs: list[str], regex: re.Pattern[str]) -> Iterator[Evidence]:
-    for hit in find_all(index, [g for g in globs], regex):
+    for hit in find_all(index, globs, regex):
         if not is_app_code(hit.path):
             continue
         line = index.lines(hit.path)[(hit.line or 1) - 1].lstrip()

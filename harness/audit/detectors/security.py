@@ -7,11 +7,13 @@ import re
 from collections.abc import Iterator
 
 from harness.audit.detectors.python_code import call_name
+from harness.audit.excluded import looks_templated
 from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
-ENV_FILE = re.compile(r"(^|/)\.env(\.[A-Za-z0-9_-]+)?$")
+# `.env`, `.env.prod`, and `backend.env`-style files kept in an envs/ folder.
+ENV_FILE = re.compile(r"(^|/)(\.env(\.[A-Za-z0-9_-]+)?|[A-Za-z0-9_-]+\.env)$")
 ENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults")
 # Formats of real credentials; placeholders such as `sk-...` or `changeme` do not match.
 SECRET_PATTERNS = {
@@ -65,17 +67,25 @@ def _is_env_file(rel: str) -> bool:
     return bool(ENV_FILE.search(rel)) and not rel.endswith(ENV_TEMPLATES)
 
 
+def _real_env_file(index: RepoIndex, rel: str) -> bool:
+    """An env file that may hold values: not an example, not a template's source."""
+    if not _is_env_file(rel) or rel in index.excluded:
+        return False
+    text = index.text(rel) if index.has(rel) else None
+    return text is None or not looks_templated(text)
+
+
 @detector("env_files_not_committed")
 def env_files_not_committed(index: RepoIndex, params: NoParams) -> Outcome:
     """Fails when a .env file is committed (in the git index, even if .gitignore'd later) or
     present and not covered by .gitignore (the next `git add .` would commit it)."""
     tracked = index.tracked
-    committed = sorted(rel for rel in (tracked or ()) if _is_env_file(rel))
+    committed = sorted(rel for rel in (tracked or ()) if _real_env_file(index, rel))
     exposed = [Evidence(rel, None, "committed: tracked by git") for rel in committed]
     exposed += [
         Evidence(rel, None, "not ignored: would be committed")
         for rel in index.files
-        if _is_env_file(rel) and rel not in committed
+        if _real_env_file(index, rel) and rel not in committed
     ]
     if exposed:
         parts = []

@@ -1,0 +1,108 @@
+"""Shapes met in real repositories (each from a case where the audit disagreed with a careful
+reader): Python 3.12 syntax, the LangGraph server, ADK sessions, env files by other names,
+COPY .env, load_dotenv, environment writes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from harness.audit.detectors.agent_code import agent_checkpointer
+from harness.audit.detectors.docker import dockerfile_no_secrets
+from harness.audit.detectors.environment import env_example_complete, settings_from_env
+from harness.audit.detectors.security import env_files_not_committed
+from harness.audit.index import RepoIndex
+from harness.audit.model import Evidence
+from harness.audit.registry import NoParams
+from tests.audit.project import write_project
+
+PY312 = """\
+type ModelT = (
+    ChatOpenAI
+    | ChatAnthropic
+)
+
+
+class Result[T](BaseModel):
+    value: T
+
+
+def first[T](items: list[T]) -> T:
+    return items[0]
+"""
+
+
+def index_of(root: Path, files: dict[str, str]) -> RepoIndex:
+    return RepoIndex(write_project(root, files))
+
+
+def test_python_312_syntax_parses_with_its_line_numbers(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {"src/llm.py": PY312})
+    tree = index.python("src/llm.py")
+    assert tree is not None
+    assert [type(n).__name__ + str(n.lineno) for n in tree.body] == [
+        "Assign1",
+        "ClassDef7",
+        "FunctionDef11",
+    ]
+    assert "src/llm.py" not in index.parse_errors
+
+
+def test_langgraph_server_persists_state(tmp_path: Path) -> None:
+    files = {
+        "langgraph.json": '{"graphs": {"agent": "./src/graph.py:graph"}}',
+        "src/graph.py": "graph = builder.compile()\n",
+    }
+    outcome = agent_checkpointer(index_of(tmp_path, files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence[0].path == "langgraph.json"
+
+
+def test_adk_session_service_uri(tmp_path: Path) -> None:
+    files = {"main.py": 'app = get_fast_api_app(session_service_uri="sqlite+aiosqlite:///s.db")\n'}
+    outcome = agent_checkpointer(index_of(tmp_path / "a", files), NoParams())
+    assert outcome.evidence == (Evidence("main.py", 1, "session_service_uri=sqlite+aiosqlite:..."),)
+    memory = {"main.py": 'app = get_fast_api_app(session_service_uri="memory://")\n'}
+    assert agent_checkpointer(index_of(tmp_path / "b", memory), NoParams()).status == "fail"
+
+
+def test_copy_env_into_the_image(tmp_path: Path) -> None:
+    files = {"Dockerfile": "FROM python:3.12-slim\nCOPY .env.example .\nCOPY .env .\n"}
+    outcome = dockerfile_no_secrets(index_of(tmp_path, files), NoParams())
+    assert outcome.status == "fail"
+    assert outcome.evidence == (
+        Evidence("Dockerfile", 3, "Dockerfile: COPY .env bakes an env file into the image"),
+    )
+
+
+def test_env_files_by_other_names_and_template_sources(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "envs/backend.env": "OPENAI_API_KEY=abc\n",
+            "tmpl/.env": "PROJECT={{cookiecutter.project_slug}}\n",
+            "app.py": "",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    outcome = env_files_not_committed(RepoIndex(root), NoParams())
+    assert outcome.status == "fail"
+    assert outcome.evidence == (Evidence("envs/backend.env", None, "committed: tracked by git"),)
+
+
+def test_load_dotenv_is_reading_settings_and_writes_are_not(tmp_path: Path) -> None:
+    files = {
+        "app.py": "from dotenv import load_dotenv\nimport os\n\nload_dotenv()\n"
+        'os.environ["OPENAI_API_KEY"] = "placeholder"\n',
+        ".env.example": "OPENAI_API_KEY=\n",
+    }
+    index = index_of(tmp_path, files)
+    settings = settings_from_env(index, NoParams())
+    assert settings.status == "pass"
+    assert settings.evidence == (Evidence("app.py", 4, "load_dotenv()"),)
+    complete = env_example_complete(index, NoParams())
+    assert complete.status == "pass"
+    assert complete.message == (
+        "the code names no variable (load_dotenv only); .env.example documents the rest"
+    )
