@@ -33,6 +33,7 @@ _BUILTIN_MODULES = (
     "harness.audit.detectors.datasets",
     "harness.audit.detectors.environment",
     "harness.audit.detectors.ci_systems",
+    "harness.audit.detectors.rag_code",
 )
 
 

@@ -106,3 +106,50 @@ def test_load_dotenv_is_reading_settings_and_writes_are_not(tmp_path: Path) -> N
     assert complete.message == (
         "the code names no variable (load_dotenv only); .env.example documents the rest"
     )
+
+
+# ----- chunking from configuration; README found and diagrams seen wherever they are ---------
+
+SPLITTER_LITERAL = (
+    "from langchain_text_splitters import RecursiveCharacterTextSplitter\n\n"
+    "splitter = RecursiveCharacterTextSplitter(chunk_size=800, chunk_overlap=80)\n"
+)
+SPLITTER_SETTINGS = (
+    "splitter = RecursiveCharacterTextSplitter(\n"
+    "    chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap\n)\n"
+)
+
+
+def test_chunking_literals_fail_and_settings_pass(tmp_path: Path) -> None:
+    from harness.audit.detectors.rag_code import chunking_configurable
+
+    literal = chunking_configurable(
+        index_of(tmp_path / "a", {"app/ingest.py": SPLITTER_LITERAL}), NoParams()
+    )
+    assert literal.status == "fail"
+    assert literal.evidence == (
+        Evidence("app/ingest.py", 3, "chunk_size in RecursiveCharacterTextSplitter"),
+        Evidence("app/ingest.py", 3, "chunk_overlap in RecursiveCharacterTextSplitter"),
+    )
+    configured = chunking_configurable(
+        index_of(tmp_path / "b", {"app/ingest.py": SPLITTER_SETTINGS}), NoParams()
+    )
+    assert configured.status == "pass"
+    yaml_config = {
+        "app/ingest.py": SPLITTER_LITERAL,
+        "config.yaml": "chunk_size: 800\nchunk_overlap: 80\n",
+    }
+    assert chunking_configurable(index_of(tmp_path / "c", yaml_config), NoParams()).status == "pass"
+
+
+def test_lowercase_readme_and_an_overview_diagram_anywhere(tmp_path: Path) -> None:
+    from harness.audit.detectors.docs import SectionBodyParams, readme_architecture
+
+    params = SectionBodyParams(headings=["architecture"])
+    text = "# x\n\n![Agent graph overview](static/agent_graph.png)\n\n## Usage\n"
+    outcome = readme_architecture(index_of(tmp_path / "a", {"readme.md": text}), params)
+    assert outcome.status == "pass"
+    assert outcome.evidence == (Evidence("readme.md", 3),)
+    screenshot = "# x\n\n![screenshot](docs/ui.png)\n"
+    failed = readme_architecture(index_of(tmp_path / "b", {"README.md": screenshot}), params)
+    assert failed.status == "fail"

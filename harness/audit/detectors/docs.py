@@ -15,8 +15,12 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
 def readme(index: RepoIndex) -> str | None:
+    """The root README, whatever the case of its name (readme.md, Readme.md)."""
     found = index.match(*READMES)
-    return found[0] if found else None
+    if found:
+        return found[0]
+    names = {f"/{f.lower()}": f for f in index.files if "/" not in f}
+    return next((names[n.lower()] for n in READMES if n.lower() in names), None)
 
 
 def headings(lines: list[str]) -> list[tuple[int, str]]:
@@ -217,6 +221,10 @@ def readme_architecture(index: RepoIndex, params: SectionBodyParams) -> Outcome:
         if found is not None:
             at, kind = found
             return Outcome.passed(f"section '{title}' has {kind}", Evidence(path, number + 1 + at))
+    anywhere = _diagram_anywhere(lines)
+    if anywhere is not None:
+        line, kind = anywhere
+        return Outcome.passed(f"README shows {kind}", Evidence(path, line))
     if sections:
         number, title, _ = sections[0]
         return Outcome.failed(
@@ -225,3 +233,26 @@ def readme_architecture(index: RepoIndex, params: SectionBodyParams) -> Outcome:
     return Outcome.failed(
         f"README has no section on {params.describe or 'architecture'}", Evidence(path, 1)
     )
+
+
+_DIAGRAM_IMAGE = re.compile(
+    r"(?:!\[([^\]]*)\]\(([^)]+)\)|<img\s[^>]*src=[\"']([^\"']+)[\"'][^>]*>)", re.IGNORECASE
+)
+_DIAGRAM_WORDS = re.compile(
+    r"architect|diagram|flow|overview|graph|pipeline|design|system|components?|workflow|how.it.works",
+    re.IGNORECASE,
+)
+
+
+def _diagram_anywhere(lines: list[str]) -> tuple[int, str] | None:
+    """A diagram outside an architecture section: a Mermaid block, or an image whose alt text or
+    file name says it is a diagram (an overview figure often opens a README)."""
+    for number, line in enumerate(lines, start=1):
+        fence = _FENCE.match(line)
+        if fence and fence.group(2).lower() in DIAGRAM_LANGUAGES:
+            return number, f"a {fence.group(2).lower()} diagram"
+        for match in _DIAGRAM_IMAGE.finditer(line):
+            described = " ".join(g for g in match.groups() if g)
+            if _DIAGRAM_WORDS.search(described):
+                return number, "a diagram image"
+    return None
