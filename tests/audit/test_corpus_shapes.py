@@ -153,3 +153,61 @@ def test_lowercase_readme_and_an_overview_diagram_anywhere(tmp_path: Path) -> No
     screenshot = "# x\n\n![screenshot](docs/ui.png)\n"
     failed = readme_architecture(index_of(tmp_path / "b", {"README.md": screenshot}), params)
     assert failed.status == "fail"
+
+
+# ----- health routes under prefixes; CI that checks code; task runners -------------------------
+
+
+def test_health_routes_under_prefixes(tmp_path: Path) -> None:
+    from harness.audit.detectors.python_code import RouteParams, http_route_exists
+
+    params = RouteParams(paths=["/healthz", "/health", "/liveness"])
+    versioned = {"app/routes.py": '@router.get("/v1/liveness")\ndef live():\n    return 1\n'}
+    outcome = http_route_exists(index_of(tmp_path / "a", versioned), params)
+    assert (outcome.status, outcome.evidence) == ("pass", (Evidence("app/routes.py", 1),))
+    mounted = {
+        "app/health.py": 'router = APIRouter(prefix="/health")\n\n\n@router.get("/")\n'
+        "def health():\n    return 1\n"
+    }
+    outcome = http_route_exists(index_of(tmp_path / "b", mounted), params)
+    assert (outcome.status, outcome.message) == ("pass", "route /health in app/health.py")
+    other = {"app/x.py": '@router.get("/healthy-food")\ndef f():\n    return 1\n'}
+    assert http_route_exists(index_of(tmp_path / "c", other), params).status == "fail"
+
+
+def test_housekeeping_workflow_is_not_ci(tmp_path: Path) -> None:
+    from harness.audit.detectors.ci_systems import ci_present
+
+    stale = {
+        ".github/workflows/stale.yml": "on: schedule\njobs:\n  s:\n    runs-on: x\n"
+        "    steps:\n      - uses: actions/stale@v9\n"
+    }
+    outcome = ci_present(index_of(tmp_path / "a", stale), NoParams())
+    assert outcome.status == "fail"
+    assert outcome.message.startswith("CI only does repository housekeeping")
+    real = {
+        **stale,
+        ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: x\n"
+        "    steps:\n      - run: pytest\n",
+    }
+    passed = ci_present(index_of(tmp_path / "b", real), NoParams())
+    assert passed.evidence == (Evidence(".github/workflows/ci.yml"),)
+
+
+def test_ci_runs_tests_through_mise_and_poe(tmp_path: Path) -> None:
+    from harness.audit.detectors.ci_systems import CiRunsParams, ci_runs_command
+
+    params = CiRunsParams(pattern="pytest")
+    mise = {
+        ".github/workflows/pr.yml": "on: push\njobs:\n  t:\n    steps:\n"
+        "      - run: mise run test:ci\n",
+        "mise.toml": '[tasks."test:ci"]\nrun = "uv run pytest tests/ --cov"\n',
+    }
+    outcome = ci_runs_command(index_of(tmp_path / "a", mise), params)
+    assert outcome.status == "pass"
+    assert outcome.evidence[0].note.startswith("GitHub Actions runs `mise run test:ci` (mise.toml")
+    poe = {
+        ".gitlab-ci.yml": "t:\n  script: [poe test]\n",
+        "pyproject.toml": '[tool.poe.tasks]\ntest = "pytest -q"\n',
+    }
+    assert ci_runs_command(index_of(tmp_path / "b", poe), params).status == "pass"

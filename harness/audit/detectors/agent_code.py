@@ -90,7 +90,15 @@ def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when application code gives tools typed, validated arguments: @tool / @function_tool
     functions, args_schema, StructuredTool/bind_tools, JSON tool schemas, pydantic validation."""
     needles = (
-        "tool",
+        "@tool",
+        "tool(",
+        ".tool",
+        "function_tool",
+        "tool_plain",
+        "Tool(",
+        "args_schema",
+        "bind_tools",
+        "from_function",
         "model_validate",
         "TypeAdapter",
         "validate_call",
@@ -149,7 +157,18 @@ def agent_approval_step(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when the agent has a human-approval step in code: LangGraph interrupt() or
     interrupt_before/after, an approval node, human-in-the-loop middleware, CrewAI human_input,
     AutoGen human_input_mode, openai-agents needs_approval, pydantic-ai ApprovalRequired."""
-    needles = ("interrupt", "human_input", "approv", "HumanInTheLoop", "Approval", "DeferredTool")
+    needles = (
+        "interrupt(",
+        "interrupt_before",
+        "interrupt_after",
+        "human_input",
+        "needs_approval",
+        "HumanInTheLoop",
+        "HumanApproval",
+        "ApprovalRequired",
+        "DeferredToolRequests",
+        "add_node",
+    )
     found = list(_walk_app(index, needles, _approval))
     if found:
         return Outcome.passed(f"approval step: {found[0].note}", *found[:5])
@@ -192,7 +211,16 @@ def agent_checkpointer(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when the agent builds a checkpointer that persists run state (SqliteSaver,
     PostgresSaver, RedisSaver..., a checkpointer= argument, an openai-agents SQLiteSession);
     an in-memory saver alone fails: state is lost on restart."""
-    found = list(_walk_app(index, ("Saver", "checkpointer", "Session", "session_service"), _saver))
+    needles = (
+        "Saver",
+        "checkpointer",
+        "SQLiteSession",
+        "RedisSession",
+        "SQLAlchemySession",
+        "SessionService",
+        "session_service_uri",
+    )
+    found = list(_walk_app(index, needles, _saver))
     persistent = [e for e in found if not e.note.startswith("in-memory:")]
     server = index.match(*LANGGRAPH_SERVER)
     if server and not persistent:

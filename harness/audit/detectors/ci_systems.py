@@ -18,7 +18,14 @@ from harness.audit.registry import NoParams, detector
 CI_SYSTEMS: dict[str, tuple[str, ...]] = {
     "GitHub Actions": ("/.github/workflows/*.yml", "/.github/workflows/*.yaml"),
     "GitLab CI": ("/.gitlab-ci.yml", "/.gitlab-ci.yaml", "*.gitlab-ci.yml"),
-    "Cloud Build": ("cloudbuild.yaml", "cloudbuild.yml", "cloudbuild*.yaml", "cloudbuild*.yml"),
+    "Cloud Build": (
+        "cloudbuild.yaml",
+        "cloudbuild.yml",
+        "cloudbuild*.yaml",
+        "cloudbuild*.yml",
+        "/.cloudbuild/**/*.yaml",
+        "/.cloudbuild/**/*.yml",
+    ),
     "CircleCI": ("/.circleci/config.yml", "/.circleci/config.yaml"),
     "Azure Pipelines": ("/azure-pipelines.yml", "/azure-pipelines*.yml", "/.azure-pipelines/*.yml"),
     "Jenkins": ("Jenkinsfile", "Jenkinsfile.*", "*.jenkinsfile"),
@@ -48,7 +55,18 @@ COMMAND_KEYS = frozenset(
 _JENKINS_STEP = re.compile(
     r"""\b(?:sh|bat|powershell)\s*\(?\s*(?:script\s*:\s*)?(['"]{1,3})(.*?)\1""", re.S
 )
-_MAKE = re.compile(r"\b(?:make|just|task)\s+(?:-[^\s]+\s+)*([A-Za-z0-9_.-]+)")
+_MAKE = re.compile(r"\b(make|just|task|mise run|poe|hatch run)\s+(?:-[^\s]+\s+)*([A-Za-z0-9_.:-]+)")
+# Repository housekeeping: a workflow made only of these checks no code.
+HOUSEKEEPING_ACTIONS = (
+    "actions/stale",
+    "actions/labeler",
+    "actions/first-interaction",
+    "release-drafter/",
+    "peter-evans/",
+    "github/issue-labeler",
+    "dessant/",
+    "amannn/action-semantic-pull-request",
+)
 TEST_FILES = ("test_*.py", "*_test.py", "tests.py")
 
 
@@ -83,8 +101,22 @@ def ci_commands(index: RepoIndex) -> Iterator[tuple[str, str, str]]:
 
 
 def makefile_recipes(index: RepoIndex) -> dict[str, tuple[str, int, str]]:
-    """target -> (Makefile, line, recipe) for the root Makefile (or justfile)."""
+    """target -> (file, line, recipe) from the root Makefile or justfile, mise.toml tasks and
+    pyproject's poe / hatch scripts: the task runners CI steps call by name."""
+    return index.fact("task_recipes", lambda: _task_recipes(index))
+
+
+def _task_recipes(index: RepoIndex) -> dict[str, tuple[str, int, str]]:
     recipes: dict[str, tuple[str, int, str]] = {}
+    for rel in index.match("/mise.toml", "/.mise.toml"):
+        tasks = (index.toml(rel) or {}).get("tasks", {})
+        for name, task in tasks.items() if isinstance(tasks, dict) else ():
+            run = task.get("run", "") if isinstance(task, dict) else task
+            recipes[str(name)] = (rel, _line_of(index, rel, str(name)) or 1, _flat(run))
+    tool = index.pyproject.get("tool", {})
+    poe = tool.get("poe", {}).get("tasks", {}) if isinstance(tool, dict) else {}
+    for name, task in poe.items() if isinstance(poe, dict) else ():
+        recipes.setdefault(str(name), ("pyproject.toml", 1, _flat(task)))
     for rel in index.match("/Makefile", "/makefile", "/GNUmakefile", "/justfile"):
         target = ""
         for number, line in enumerate(index.lines(rel), start=1):
@@ -96,6 +128,11 @@ def makefile_recipes(index: RepoIndex) -> dict[str, tuple[str, int, str]]:
                 path, start, body = recipes[target]
                 recipes[target] = (path, start, body + "\n" + line.strip())
     return recipes
+
+
+def _flat(task: Any) -> str:
+    """A task definition (string, list or table) as the text of the commands it runs."""
+    return " ".join(_strings(task, under_command=True)) if not isinstance(task, str) else task
 
 
 def _line_of(index: RepoIndex, rel: str, needle: str) -> int | None:
@@ -115,14 +152,46 @@ def runs_matching(index: RepoIndex, regex: re.Pattern[str]) -> Evidence | None:
             return Evidence(
                 rel, _line_of(index, rel, match.group(0)), f"{system} runs {match.group(0)}"
             )
-        for target in _MAKE.findall(command):
+        for runner, target in _MAKE.findall(command):
             recipes = makefile_recipes(index) if recipes is None else recipes
             recipe = recipes.get(target)
             if recipe and regex.search(recipe[2]):
-                note = f"{system} runs `make {target}` ({recipe[0]}:{recipe[1]})"
-                line = _line_of(index, rel, f"make {target}") or _line_of(index, rel, target)
+                note = f"{system} runs `{runner} {target}` ({recipe[0]}:{recipe[1]})"
+                line = _line_of(index, rel, f"{runner} {target}") or _line_of(index, rel, target)
                 return Evidence(rel, line, note)
     return None
+
+
+@detector("ci_present")
+def ci_present(index: RepoIndex, params: NoParams) -> Outcome:
+    """Passes when a CI configuration (any system) checks the code: it runs a command or an
+    action other than repository housekeeping (stale issues, labels)."""
+    files = ci_files(index)
+    if not files:
+        return Outcome.failed("no CI configuration (GitHub Actions, GitLab CI, Cloud Build, ...)")
+    for system, rel, command in ci_commands(index):
+        if command.strip():
+            return Outcome.passed(f"{system}: {rel}", Evidence(rel))
+    for system, rel in files:
+        data = index.yaml(rel) if system != "Jenkins" else None
+        uses = [u for u in _strings_under(data, "uses")]
+        if system == "Jenkins" or any(not u.startswith(HOUSEKEEPING_ACTIONS) for u in uses):
+            return Outcome.passed(f"{system}: {rel}", Evidence(rel))
+    return Outcome.failed(
+        "CI only does repository housekeeping (stale issues, labels); nothing checks the code",
+        *(Evidence(rel) for _, rel in files),
+    )
+
+
+def _strings_under(node: Any, key: str) -> Iterator[str]:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key and isinstance(value, str):
+                yield value
+            yield from _strings_under(value, key)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings_under(item, key)
 
 
 class CiRunsParams(BaseModel):

@@ -129,11 +129,51 @@ def env_reads(index: RepoIndex) -> list[EnvRead]:
 
 
 def _all_reads(index: RepoIndex) -> list[EnvRead]:
-    return [
-        read
-        for rel, tree in index.iter_python(*NEEDLES, only=is_app_code)
-        for read in _reads_in(rel, tree, "dotenv_values" in (index.text(rel) or ""))
-    ]
+    """os.getenv / os.environ / load_dotenv are read from the text (a literal-led regex, no
+    parse); only files with a settings class or dotenv_values are parsed."""
+    reads: list[EnvRead] = []
+    for rel in index.python_files():
+        if not is_app_code(rel):
+            continue
+        text = index.text(rel)
+        if not text or not any(needle in text for needle in NEEDLES):
+            continue
+        if "BaseSettings" in text or "dotenv_values" in text:
+            tree = index.python(rel)
+            if tree is not None:
+                reads.extend(_reads_in(rel, tree, "dotenv_values" in text))
+                continue
+            if rel in index.parse_errors:
+                line, message = index.parse_errors[rel]
+                index.undecided[rel] = f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
+        reads.extend(_text_reads(rel, text))
+    return reads
+
+
+_TEXT_READ = re.compile(
+    r"""getenv\(\s*(?:(["'])([A-Za-z_][A-Za-z0-9_]*)\1)?"""
+    r"""|environ\.get\(\s*(?:(["'])([A-Za-z_][A-Za-z0-9_]*)\3)?"""
+    r"""|environ\[\s*(["'])([A-Za-z_][A-Za-z0-9_]*)\5\s*\](?!\s*=[^=])"""
+    r"""|load_dotenv\("""
+)
+
+
+def _text_reads(rel: str, text: str) -> Iterator[EnvRead]:
+    for match in _TEXT_READ.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start : match.start()].lstrip().startswith("#"):
+            continue  # a comment
+        line = text.count("\n", 0, match.start()) + 1
+        source = match.group(0)
+        if source.startswith("load_dotenv"):
+            yield EnvRead(None, Evidence(rel, line, "load_dotenv()"), implicit=True)
+            continue
+        name = match.group(2) or match.group(4) or match.group(6)
+        call = "os.getenv" if source.startswith("getenv") else "os.environ.get"
+        note = (
+            f"os.environ[{name}]" if source.startswith("environ[") else f"{call}({name or '...'})"
+        )
+        yield EnvRead(name, Evidence(rel, line, note))
 
 
 @detector("settings_from_env")

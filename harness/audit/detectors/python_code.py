@@ -43,14 +43,39 @@ class RouteParams(BaseModel):
 
 @detector("http_route_exists", RouteParams)
 def http_route_exists(index: RepoIndex, params: RouteParams) -> Outcome:
-    """Passes when a route decorator or add_api_route registers one of `paths`."""
-    needles = tuple(f'"{path}"' for path in params.paths) + tuple(f"'{p}'" for p in params.paths)
+    """Passes when a route registers one of `paths`: exactly, under a version or API prefix
+    (`/api/v1/health`), or as `/` of a router mounted with such a prefix
+    (`APIRouter(prefix="/health")`, a Flask `Blueprint(url_prefix=...)`)."""
+    names = {path.rstrip("/").rsplit("/", 1)[-1] for path in params.paths}
+    needles = tuple(names)
     for rel, tree in index.iter_python(*needles):
+        prefixes = _router_prefixes(tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
             method = call_name(node.func).rsplit(".", 1)[-1]
-            path = string_arg(node, 0, "path")
-            if path in params.paths and (method in ROUTE_METHODS or method == "add_api_route"):
-                return Outcome.passed(f"route {path} in {rel}", Evidence(rel, node.lineno))
+            path = (
+                string_arg(node, 0, "path") if method in ROUTE_METHODS | {"add_api_route"} else None
+            )
+            if path is None:
+                continue
+            full = [path, *(prefix.rstrip("/") + "/" + path.lstrip("/") for prefix in prefixes)]
+            for candidate in full:
+                trimmed = candidate.rstrip("/") or "/"
+                if trimmed in params.paths or trimmed.rsplit("/", 1)[-1] in names:
+                    return Outcome.passed(f"route {trimmed} in {rel}", Evidence(rel, node.lineno))
     return Outcome.failed(f"no route for {' or '.join(params.paths)}")
+
+
+def _router_prefixes(tree: ast.Module) -> list[str]:
+    prefixes = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and call_name(node.func).rsplit(".", 1)[-1] in (
+            "APIRouter",
+            "Blueprint",
+            "include_router",
+        ):
+            prefix = string_arg(node, 99, "prefix") or string_arg(node, 99, "url_prefix")
+            if prefix:
+                prefixes.append(prefix)
+    return prefixes
