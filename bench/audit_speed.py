@@ -160,7 +160,8 @@ def main() -> None:
         if args.real_tree:
             shutil.copytree(sysconfig.get_paths()["purelib"], root, symlinks=True)
         elif args.tree:
-            shutil.copytree(args.tree, root, symlinks=True)
+            junk = shutil.ignore_patterns(".venv", "venv", "node_modules", "__pycache__")
+            shutil.copytree(args.tree, root, symlinks=True, ignore=junk)
         else:
             root.mkdir()
             generate(root, args.files)
