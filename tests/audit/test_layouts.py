@@ -343,3 +343,10 @@ def test_exclude_on_the_command_line(tmp_path: Path) -> None:
     report = audit(root, "--exclude", "legacy/", "--exclude", "*.tmp")
     assert check(report, "no-secrets-in-code")["status"] == "pass"
     assert {"path": "legacy/", "reason": "excluded by configuration"} in report["excluded"]  # type: ignore[operator]
+
+
+def test_runtime_requirements_decide_over_dev_files(tmp_path: Path) -> None:
+    files = {"requirements.txt": "fastapi==0.115.0\n", "requirements-dev.txt": "pytest>=8\n"}
+    outcome = dependencies_locked(index_of(tmp_path, files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence == (Evidence("requirements.txt"),)
