@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from harness.audit import registry
+from harness.audit.index import load_yaml
 from harness.audit.model import Check, Checklist
 from harness.errors import ChecklistError
 
@@ -31,7 +32,7 @@ def builtin_files() -> list[Path]:
 
 def load_file(path: Path) -> Checklist:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read ({exc.strerror})", "check the path") from exc
     except yaml.YAMLError as exc:

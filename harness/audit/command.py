@@ -91,6 +91,18 @@ def audit_root(spec: str) -> Iterator[Path]:
     type=click.Choice([s.value for s in Severity]),
     help="Fail when a check of this severity or worse fails (default: critical).",
 )
+@click.option(
+    "--min-coverage",
+    type=click.FloatRange(0, 100),
+    metavar="PCT",
+    help="Fail when fewer than PCT % of the applicable checks reach a verdict (not unknown).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Leave these paths out of the audit (gitignore-style, repeatable).",
+)
 @click.option("--select", multiple=True, help="Only these checks, categories or checklists.")
 @click.option("--ignore", multiple=True, help="Skip these checks, categories or checklists.")
 def audit_command(
@@ -100,13 +112,15 @@ def audit_command(
     output: Path | None,
     fail_under: float | None,
     fail_on: str | None,
+    min_coverage: float | None,
+    exclude: tuple[str, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
 ) -> None:
     """Audit the repository at PATH (a folder or a git URL) against the production checklists.
 
-    Exit codes: 0 passed, 1 failed (score below --fail-under, or a failing check at or above
-    --fail-on, or an expired waiver), 2 usage error or nothing to audit.
+    Exit codes: 0 passed, 1 failed (score below --fail-under, coverage below --min-coverage, a
+    failing check at or above --fail-on, or an expired waiver), 2 usage error or nothing to audit.
     """
     destinations = parse_destinations(formats, output)
     with audit_root(path) as root:
@@ -118,6 +132,8 @@ def audit_command(
                 ignore=list(ignore),
                 fail_under=fail_under,
                 fail_on=Severity(fail_on) if fail_on else None,
+                min_coverage=min_coverage,
+                exclude=list(exclude),
             )
         )
     if is_url(path):

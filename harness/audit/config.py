@@ -8,6 +8,7 @@ ignore = ["readme-cost"]
 exclude = ["templates/**"]                # paths the audit does not read
 fail-under = 90
 fail-on = "high"
+min-coverage = 90                         # fail when fewer applicable checks reach a verdict
 
 [[tool.harness.waivers]]
 check = "dockerfile-healthcheck"
@@ -53,6 +54,7 @@ class AuditConfig(BaseModel):
     exclude: list[str] = Field(default_factory=list)
     fail_under: float | None = Field(default=None, ge=0, le=100)
     fail_on: Severity | None = None
+    min_coverage: float | None = Field(default=None, ge=0, le=100)
     waivers: list[WaiverConfig] = Field(default_factory=list)
 
     def waiver_objects(self) -> list[Waiver]:

@@ -11,8 +11,10 @@ from harness import __version__
 from harness.audit import registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
+from harness.audit.detectors.ci_systems import ci_files
 from harness.audit.index import RepoIndex
-from harness.audit.model import AuditReport, Check, CheckResult, Severity
+from harness.audit.layout import rag_evidence
+from harness.audit.model import AuditReport, Check, CheckResult, Coverage, Evidence, Severity
 from harness.audit.stack import applies, detect_stack
 from harness.audit.waivers import apply_waivers
 from harness.errors import ChecklistError, NothingToAuditError
@@ -26,6 +28,8 @@ class AuditOptions:
     ignore: list[str] = field(default_factory=list)
     fail_under: float | None = None
     fail_on: Severity | None = None
+    min_coverage: float | None = None
+    exclude: list[str] = field(default_factory=list)
 
 
 def now() -> dt.datetime:
@@ -41,10 +45,10 @@ def run_audit(options: AuditOptions) -> AuditReport:
     config, _ = load_config(root)
     extra = [*options.checklists, *(_repo_checklist(root, p) for p in config.checklists)]
     checklists, checks = load_all(extra)
-    index = RepoIndex(root, exclude=config.exclude)
+    index = RepoIndex(root, exclude=[*config.exclude, *options.exclude])
     if not index.files:
         raise NothingToAuditError(f"{options.root}: no files to audit", "point at a repository")
-    stack = detect_stack(index)
+    stack = _with_layout_tags(detect_stack(index), index)
     owner = {c.id: cl.checklist for cl in checklists for c in cl.checks}
     selected = _select(
         checks, owner, [*config.select, *options.select], [*config.ignore, *options.ignore]
@@ -58,6 +62,15 @@ def run_audit(options: AuditOptions) -> AuditReport:
     overall = scoring.score(results)
     fail_under = options.fail_under if options.fail_under is not None else config.fail_under
     fail_on = options.fail_on or config.fail_on or Severity.CRITICAL
+    min_coverage = options.min_coverage if options.min_coverage is not None else config.min_coverage
+    reasons = _failed_reasons(results, overall, fail_under, fail_on)
+    coverage = Coverage.of(results)
+    if (
+        min_coverage is not None
+        and (coverage.percent or 0.0) < min_coverage
+        and coverage.applicable
+    ):
+        reasons.append(f"coverage {coverage.describe()} is below {min_coverage:g}%")
     return AuditReport(
         root_name=root.name,
         tool_version=__version__,
@@ -69,13 +82,30 @@ def run_audit(options: AuditOptions) -> AuditReport:
         category_scores=scoring.category_scores(results),
         overall_score=overall,
         grade=scoring.grade(overall),
-        failed_reasons=_failed_reasons(results, overall, fail_under, fail_on),
+        failed_reasons=reasons,
         checklists=[cl.checklist for cl in checklists],
         fail_under=fail_under,
         fail_on=fail_on.value,
         waivers=waiver_states,
         anchor_file=_anchor(index),
+        min_coverage=min_coverage,
+        excluded=sorted(index.excluded.items()),
     )
+
+
+def _with_layout_tags(stack: dict[str, str], index: RepoIndex) -> dict[str, str]:
+    """Tags the import-name detector cannot see: RAG through a framework's vector-store module
+    (`langchain_community.vectorstores`, `langchain_chroma`, `llama_index`...), and `ci` for
+    a CI configuration on any system."""
+    extra: dict[str, str] = {}
+    if "rag" not in stack:
+        found = rag_evidence(index)
+        if found is not None:
+            extra["rag"] = found
+    ci = ci_files(index)
+    if ci:  # any CI system, for the checks that do not depend on GitHub Actions
+        extra["ci"] = ci[0][1]
+    return dict(sorted({**stack, **extra}.items()))
 
 
 def _anchor(index: RepoIndex) -> str:
@@ -118,11 +148,32 @@ def _run_check(check: Check, index: RepoIndex, stack: dict[str, str]) -> CheckRe
     if not applicable:
         return CheckResult(check, "na", reason)
     detector = registry.get(check.detector)
+    index.begin_check()
     try:
         outcome = detector.run(index, detector.parse_params(check.params))
-    except Exception as exc:
-        return CheckResult(check, "na", f"detector {check.detector} failed: {exc!r} (a bug)")
+    except Exception as exc:  # the check applies: a detector that cannot finish has not decided
+        return CheckResult(check, "unknown", _why_undecided(exc, index.reading))
+    if outcome.status in ("pass", "na") and index.undecided:
+        # A file that may hold the evidence could not be read: neither pass nor N/A is known.
+        unread = list(index.undecided.values())
+        more = f" and {len(unread) - 1} more" if len(unread) > 1 else ""
+        evidence = tuple(Evidence(path, None, "could not be parsed") for path in index.undecided)
+        return CheckResult(
+            check, "unknown", f"could not decide: {unread[0]}{more}", evidence + outcome.evidence
+        )
     return CheckResult(check, outcome.status, outcome.message, outcome.evidence)
+
+
+def _why_undecided(exc: Exception, reading: str | None) -> str:
+    where = f" in {reading}" if reading else ""
+    if isinstance(exc, RecursionError):
+        return f"could not decide: code nested too deep to analyse{where} (RecursionError)"
+    if isinstance(exc, MemoryError):
+        return f"could not decide: out of memory{where} (MemoryError)"
+    text = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"could not decide: the detector raised {type(exc).__name__}{where}" + (
+        f": {text}" if text else ""
+    )
 
 
 def _failed_reasons(

@@ -9,21 +9,32 @@ never imported or executed.
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pathspec
 import yaml
 
+from harness.audit.excluded import (
+    copier_subdirectory,
+    directory_reason,
+    file_reason,
+    looks_templated,
+)
 from harness.audit.gitmeta import head_commit, tracked_paths
 
+T = TypeVar("T")
 MAX_TEXT_BYTES = 5 * 1024 * 1024
+TOO_DEEP = "nested too deep to parse"
 _AT_LINE = re.compile(r"line (\d+)")
 BINARY_SNIFF_BYTES = 8192
 # Directories no reviewer reads and no check needs; pruned even when .gitignore forgets them.
@@ -58,9 +69,16 @@ class RepoIndex:
         self.skipped: dict[str, str] = {}
         self.parse_errors: dict[str, tuple[int | None, str]] = {}
         self._sizes: dict[str, int] = {}
-        self._text: dict[str, str | None] = {}
-        self._parsed: dict[tuple[str, str], Any] = {}
+        self._text = TextCache()
+        self._parsed = ParsedCache()
         self._match_cache: dict[tuple[str, ...], list[str]] = {}
+        self.reading: str | None = None
+        self.undecided: dict[str, str] = {}
+        self._template_root: str | None = None
+        self._facts: dict[str, Any] = {}
+        # Left out with the reason (vendored copies, template sources, user excludes).
+        self.excluded: dict[str, str] = {f"{p}": "excluded by configuration" for p in exclude}
+        self._tracked_dirs = _parent_dirs(self.tracked or ())
         exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
         self._walk(exclude_spec)
         self.files.sort()
@@ -80,6 +98,8 @@ class RepoIndex:
                 self.skipped[rel_dir or "."] = f"unreadable directory: {exc.strerror}"
                 continue
             specs = self._with_gitignore(rel_dir, abs_dir, specs)
+            if self._left_out(rel_dir, entries):
+                continue
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
                 self._visit(entry, rel, specs, stack)
@@ -113,7 +133,8 @@ class RepoIndex:
         if is_dir:
             if entry.name in PRUNED_DIRS:
                 return
-            if _is_ignored(rel, True, specs):
+            # The git index is the truth: a tracked file is audited even when .gitignore'd.
+            if _is_ignored(rel, True, specs) and rel not in self._tracked_dirs:
                 return
             stack.append((rel, specs))
         elif is_file:
@@ -139,14 +160,43 @@ class RepoIndex:
         self._sizes[rel] = target.stat().st_size
 
     def _add_file(self, entry: os.DirEntry[str], rel: str, specs: list[_Spec]) -> None:
-        if _is_ignored(rel, False, specs):
+        if _is_ignored(rel, False, specs) and rel not in (self.tracked or ()):
             self.ignored.append(rel)
+            return
+        reason = file_reason(rel)
+        if reason is not None:
+            self.excluded[rel] = reason
             return
         self.files.append(rel)
         try:
             self._sizes[rel] = entry.stat(follow_symlinks=False).st_size
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror}"
+
+    def _left_out(self, rel_dir: str, entries: list[os.DirEntry[str]]) -> bool:
+        """Vendored copies and template sources: pruned, listed in `excluded` with the reason."""
+        names = [entry.name for entry in entries]
+        if not rel_dir:
+            if "copier.yml" in names or "copier.yaml" in names:
+                self._template_root = copier_subdirectory(self._head("copier.yml", "copier.yaml"))
+            return False
+        reason = directory_reason(rel_dir, names)
+        if reason is None and rel_dir == self._template_root:
+            reason = "template source (the Copier template's _subdirectory)"
+        if reason is not None:
+            self.excluded[rel_dir + "/"] = reason
+        return reason is not None
+
+    def _head(self, *names: str) -> str:
+        for name in names:
+            path = self.root / name
+            if path.is_file() and not path.is_symlink():
+                try:
+                    with path.open("rb") as handle:
+                        return handle.read(65536).decode("utf-8", errors="replace")
+                except OSError:
+                    return ""
+        return ""
 
     # ----- file lookups ---------------------------------------------------------------------
 
@@ -173,9 +223,13 @@ class RepoIndex:
 
     def text(self, rel: str) -> str | None:
         """The file as text, or None (the reason is recorded in `skipped`)."""
-        if rel not in self._text:
-            self._text[rel] = self._read_text(rel)
-        return self._text[rel]
+        cached = self._text.get(rel)
+        if cached is not None or rel in self.skipped:
+            return cached
+        text = self._read_text(rel)
+        if text is not None:
+            self._text.put(rel, text)
+        return text
 
     def _read_text(self, rel: str) -> str | None:
         if rel in self.skipped:
@@ -188,6 +242,12 @@ class RepoIndex:
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror}"
             return None
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            try:  # Windows editors save requirements.txt and the like as UTF-16
+                return data.decode("utf-16")
+            except UnicodeDecodeError:
+                self.skipped[rel] = "invalid UTF-16 (not read)"
+                return None
         if b"\0" in data[:BINARY_SNIFF_BYTES]:
             self.skipped[rel] = "binary file (not read)"
             return None
@@ -203,7 +263,7 @@ class RepoIndex:
 
     def yaml(self, rel: str) -> Any:
         """Parsed YAML (first document), or None when unreadable or invalid (see parse_errors)."""
-        return self._parse(rel, "yaml", _load_yaml)
+        return self._parse(rel, "yaml", load_yaml)
 
     def toml(self, rel: str) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._parse(rel, "toml", tomllib.loads)
@@ -213,11 +273,17 @@ class RepoIndex:
         return self._parse(rel, "json", json.loads)
 
     def python(self, rel: str) -> ast.Module | None:
-        result: ast.Module | None = self._parse(rel, "python", lambda t: ast.parse(t, rel))
+        result: ast.Module | None = self._parse(rel, "python", lambda t: parse_python(t, rel))
         return result
+
+    def parse_as(self, rel: str, kind: str, parser: Any) -> Any:
+        """Parsed with a detector's own parser (e.g. JSONC), cached and recorded like the rest."""
+        return self._parse(rel, kind, parser)
 
     def _parse(self, rel: str, kind: str, parser: Any) -> Any:
         key = (rel, kind)
+        if rel in self.parse_errors or rel in self.excluded:
+            return None
         if key not in self._parsed:
             text = self.text(rel)
             value = None
@@ -225,24 +291,60 @@ class RepoIndex:
                 try:
                     value = parser(text)
                 except Exception as exc:
-                    self.parse_errors[rel] = _describe_parse_error(kind, exc)
-            self._parsed[key] = value
-        return self._parsed[key]
+                    if looks_templated(text):  # a template's source, not broken code or config
+                        self.excluded[rel] = "template source (Jinja markup)"
+                    else:
+                        self.parse_errors[rel] = _describe_parse_error(kind, exc)
+            if value is not None:
+                self._parsed.put(key, value, len(text or ""))
+            return value
+        return self._parsed.get(key)
 
     def python_files(self) -> list[str]:
         return self.match("*.py")
 
-    def iter_python(self, *needles: str) -> Iterable[tuple[str, ast.Module]]:
+    def iter_python(
+        self, *needles: str, only: Callable[[str], bool] | None = None
+    ) -> Iterable[tuple[str, ast.Module]]:
         """Parsed Python files; with `needles`, only files whose text contains one of them
-        (a substring test is much cheaper than a parse, and most files mention none)."""
+        (a substring test is much cheaper than a parse, and most files mention none); with
+        `only`, only the paths it accepts (e.g. application code, not tests).
+
+        A candidate that does not parse is recorded in `undecided`: the check reading it cannot
+        tell what that file holds, so the engine will not let it pass or turn N/A silently."""
         for rel in self.python_files():
+            if only is not None and not only(rel):
+                continue
             if needles:
                 text = self.text(rel)
                 if text is None or not any(needle in text for needle in needles):
                     continue
+            self.reading = rel
             tree = self.python(rel)
             if tree is not None:
                 yield rel, tree
+            elif rel in self.parse_errors:
+                line, message = self.parse_errors[rel]
+                self.undecided[rel] = f"{rel}:{line}: {message}" if line else f"{rel}: {message}"
+        self.reading = None
+
+    def fact(self, name: str, compute: Callable[[], T]) -> T:
+        """A fact several detectors share (env reads, CI commands), computed once per audit."""
+        if name not in self._facts:
+            before = set(self.undecided)
+            value = compute()
+            unread = {k: v for k, v in self.undecided.items() if k not in before}
+            self._facts[name] = (value, unread)
+        found, unread = self._facts[name]
+        self.undecided.update(unread)  # every check using the fact is as undecided as its source
+        result: T = found
+        return result
+
+    # ----- what the current check could not read (the engine turns it into "unknown") ------
+
+    def begin_check(self) -> None:
+        self.reading = None
+        self.undecided = {}
 
     @cached_property
     def pyproject(self) -> dict[str, Any]:
@@ -256,6 +358,43 @@ class RepoIndex:
     def tracked(self) -> frozenset[str] | None:
         """Paths in the git index, or None when the repository has no readable index."""
         return tracked_paths(self.root)
+
+
+# Python 3.12 syntax this interpreter (3.11) cannot parse: PEP 695 `type X = ...` aliases and
+# `def f[T]` / `class C[T]` type parameters. Rewritten within their lines (line numbers hold).
+_PEP695 = (
+    (re.compile(r"^([ \t]*)type[ \t]+(\w+)[ \t]*(?:\[[^\]\n]*\])?[ \t]*=", re.M), r"\1\2 ="),
+    (re.compile(r"^([ \t]*(?:async[ \t]+)?def[ \t]+\w+)\[[^\]\n]*\](?=[ \t]*\()", re.M), r"\1"),
+    (re.compile(r"^([ \t]*class[ \t]+\w+)\[[^\]\n]*\](?=[ \t]*[(:])", re.M), r"\1"),
+)
+
+
+def parse_python(text: str, rel: str) -> ast.Module:
+    """The module's AST; code in newer syntax (type parameters) is read after a line-preserving
+    rewrite, so a project on Python 3.12+ is not 'unparsable' to the audit."""
+    try:
+        return ast.parse(text, rel)
+    except SyntaxError:
+        rewritten = text
+        for pattern, replacement in _PEP695:
+            rewritten = pattern.sub(replacement, rewritten)
+        if rewritten == text:
+            raise
+        try:
+            return ast.parse(rewritten, rel)
+        except SyntaxError:
+            pass
+        raise
+
+
+def _parent_dirs(paths: Iterable[str]) -> frozenset[str]:
+    parents: set[str] = set()
+    for path in paths:
+        position = path.find("/")
+        while position != -1:
+            parents.add(path[:position])
+            position = path.find("/", position + 1)
+    return frozenset(parents)
 
 
 def is_test_file(rel: str) -> bool:
@@ -320,11 +459,22 @@ def _is_ignored(rel: str, is_dir: bool, specs: list[_Spec]) -> bool:
     return ignored
 
 
-def _load_yaml(text: str) -> Any:
-    return yaml.safe_load(text)
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
+
+
+def load_yaml(text: str) -> Any:
+    """The first document, parsed by libyaml when available; an error is raised again by the
+    pure-Python parser, whose messages say more (and are the ones users have seen)."""
+    try:
+        return yaml.load(text, Loader=_YAML_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
+    if isinstance(exc, RecursionError | MemoryError):
+        # Valid but too deep for the parser: the file is not broken, the audit is limited.
+        return None, f"{TOO_DEEP} ({type(exc).__name__})"
     line: int | None = None
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
@@ -338,3 +488,62 @@ def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
     first_line = text.splitlines()[0] if text else type(exc).__name__
     label = "Python" if kind == "python" else kind.upper()
     return line, f"invalid {label}: {first_line}"
+
+
+# ----- memory-bounded caches -------------------------------------------------------------------
+# A real tree (a copied site-packages: 30,000 files, 200 MB of text) does not fit in memory as
+# text plus syntax trees. Text is kept compressed (source compresses ~5x and decompresses far
+# faster than it is read from disk); parsed forms, ~10x the size of their source, are kept only
+# for the most recently used files.
+
+TEXT_RAW_BYTES = 2048  # shorter texts are kept as they are
+TEXT_UNCOMPRESSED_BUDGET = 16 * 1024 * 1024  # small repositories never pay for compression
+PARSED_SOURCE_BUDGET = 2 * 1024 * 1024  # bytes of source whose parsed forms stay in memory
+
+
+class TextCache:
+    def __init__(self) -> None:
+        self._items: dict[str, str | bytes] = {}
+        self._raw = 0
+
+    def get(self, rel: str) -> str | None:
+        item = self._items.get(rel)
+        if item is None or isinstance(item, str):
+            return item
+        return zlib.decompress(item).decode("utf-8", "surrogatepass")
+
+    def put(self, rel: str, text: str) -> None:
+        if len(text) <= TEXT_RAW_BYTES or self._raw + len(text) <= TEXT_UNCOMPRESSED_BUDGET:
+            self._raw += len(text)
+            self._items[rel] = text
+        else:
+            self._items[rel] = zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+    def __contains__(self, rel: str) -> bool:
+        return rel in self._items
+
+
+class ParsedCache:
+    """Least-recently-used parsed forms, bounded by the size of their sources."""
+
+    def __init__(self, budget: int = PARSED_SOURCE_BUDGET) -> None:
+        self._items: OrderedDict[tuple[str, str], tuple[Any, int]] = OrderedDict()
+        self._budget = budget
+        self._used = 0
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._items
+
+    def get(self, key: tuple[str, str]) -> Any:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: tuple[str, str], value: Any, size: int) -> None:
+        self._items[key] = (value, size)
+        self._used += size
+        while self._used > self._budget and len(self._items) > 1:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self._used -= dropped

@@ -127,6 +127,29 @@ class CheckResult:
     waiver_state: Literal["active", "expired", "removable", ""] = ""
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How many applicable checks reached a verdict: decided (pass, fail, waived) / applicable
+    (decided + unknown). N/A checks are not applicable and count in neither."""
+
+    decided: int
+    applicable: int
+
+    @classmethod
+    def of(cls, results: list[CheckResult]) -> Coverage:
+        applicable = [r for r in results if r.status != "na"]
+        unknown = sum(1 for r in applicable if r.status == "unknown")
+        return cls(len(applicable) - unknown, len(applicable))
+
+    @property
+    def percent(self) -> float | None:
+        return round(100.0 * self.decided / self.applicable, 1) if self.applicable else None
+
+    def describe(self) -> str:
+        shown = "n/a" if self.percent is None else f"{self.percent:g}%"
+        return f"{shown} ({self.decided}/{self.applicable} applicable checks decided)"
+
+
 @dataclass
 class AuditReport:
     """Everything a reporter needs; computed once by the engine."""
@@ -147,6 +170,16 @@ class AuditReport:
     fail_on: str = "critical"
     waivers: list[tuple[Waiver, str]] = field(default_factory=list)
     anchor_file: str = "README.md"  # where findings without a file are shown (SARIF needs one)
+    min_coverage: float | None = None
+    # Paths left out of the audit with the reason (vendored copies, template sources, --exclude).
+    excluded: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> Coverage:
+        return Coverage.of(self.results)
+
+    def category_coverage(self, category: str) -> Coverage:
+        return Coverage.of([r for r in self.results if r.check.category == category])
 
     @property
     def passed(self) -> bool:

@@ -29,6 +29,11 @@ _BUILTIN_MODULES = (
     "harness.audit.detectors.llm_calls",
     "harness.audit.detectors.docs",
     "harness.audit.detectors.security",
+    "harness.audit.detectors.agent_code",
+    "harness.audit.detectors.datasets",
+    "harness.audit.detectors.environment",
+    "harness.audit.detectors.ci_systems",
+    "harness.audit.detectors.rag_code",
 )
 
 

@@ -1,4 +1,7 @@
-"""Scores: per category and overall, weighted by severity. N/A and waived checks are left out."""
+"""Scores: per category and overall, weighted by severity.
+
+N/A (does not apply), waived and unknown (applies, undecided) checks are left out of the score;
+unknown ones lower the coverage instead (see `Coverage`), so they never vanish silently."""
 
 from __future__ import annotations
 

@@ -53,7 +53,15 @@ MODULE_TAGS: dict[str, frozenset[str]] = {
 }
 WEB_FRAMEWORKS = frozenset({"fastapi", "flask", "django", "starlette", "streamlit", "gradio"})
 FILE_TAGS: dict[str, tuple[str, ...]] = {
-    "docker": ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "Containerfile"),
+    "docker": (
+        "Dockerfile",
+        "dockerfile",
+        "Dockerfile.*",
+        "dockerfile.*",
+        "*.Dockerfile",
+        "*.dockerfile",
+        "Containerfile",
+    ),
     "compose": ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"),
     "github-actions": ("/.github/workflows/*.yml", "/.github/workflows/*.yaml"),
     "python": ("*.py", "/pyproject.toml", "/setup.py", "/setup.cfg"),

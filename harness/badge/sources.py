@@ -19,6 +19,8 @@ from harness.badge.model import Badge, Provenance
 from harness.errors import BadgeInputError
 
 SUPPORTED_SCHEMA = "1"
+# Audit schema 2 only adds fields (the unknown status, coverage, exclusions) to 1.
+SUPPORTED_SCHEMAS = {"harness-audit": ("1", "2"), "harness-eval": (SUPPORTED_SCHEMA,)}
 _PRODUCERS = {
     "harness-audit": "`harness audit PATH --format json:audit.json`",
     "harness-eval": "`harness eval` with its JSON report",
@@ -52,9 +54,10 @@ def _check_kind(path: Path, data: dict[str, Any], kind: str, hint: str) -> None:
             )
         raise BadgeInputError(f"{path} is not a {kind} report (kind is {found!r})", hint)
     version = str(data.get("schema_version"))
-    if version != SUPPORTED_SCHEMA:
+    if version not in SUPPORTED_SCHEMAS[kind]:
+        readable = " or ".join(repr(v) for v in SUPPORTED_SCHEMAS[kind])
         raise BadgeInputError(
-            f"{path} has schema_version {version!r}; this harness reads {SUPPORTED_SCHEMA!r}",
+            f"{path} has schema_version {version!r}; this harness reads {readable}",
             "regenerate the report with this harness version, or upgrade portfolio-harness",
         )
 

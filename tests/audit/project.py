@@ -146,6 +146,10 @@ def refund(args: dict) -> str:
     parsed = RefundArgs.model_validate(args)
     decision = interrupt({"approval": "refund", "order": parsed.order_id})
     return decision
+
+
+def build(graph):
+    return graph.compile(checkpointer=SqliteSaver.from_conn_string("agent-state.db"))
 """
 
 WORKFLOW = f"""\
@@ -255,6 +259,7 @@ GOOD: dict[str, str] = {
     ".github/dependabot.yml": "version: 2\nupdates: []\n",
     "README.md": README,
     "LICENSE": "MIT License\n",
+    "tests/test_health.py": "def test_health():\n    assert True\n",
 }
 
 
@@ -294,6 +299,7 @@ FAILING: dict[str, dict[str, str | None]] = {
     "config-files-parse": {"compose.yaml": "services:\n  app: [unclosed\n"},
     "ci-workflow-present": {".github/workflows/ci.yml": None},
     "ci-runs-tests": replace(".github/workflows/ci.yml", "python -m pytest", "echo no tests"),
+    "tests-present": {"tests/test_health.py": None},
     "ci-runs-lint": replace(".github/workflows/ci.yml", "ruff check .", "echo no lint"),
     "ci-actions-pinned": replace(".github/workflows/ci.yml", f"checkout@{SHA}", "checkout@v4"),
     "ci-least-permissions": {
@@ -353,7 +359,9 @@ FAILING: dict[str, dict[str, str | None]] = {
         ),
     },
     "agent-state-persisted": replace(
-        "app/agent.py", "from langgraph.checkpoint.sqlite import SqliteSaver\n", ""
+        "app/agent.py",
+        'graph.compile(checkpointer=SqliteSaver.from_conn_string("agent-state.db"))',
+        "graph.compile()",
     ),
     "no-env-committed": {".gitignore": "__pycache__/\n", ".env": "OPENAI_API_KEY=x\n"},
     "no-secrets-in-code": {"app/keys.py": f'OPENAI_API_KEY = "{FAKE_OPENAI_KEY}"\n'},

@@ -68,7 +68,7 @@ def test_json_report_content(tmp_path: Path) -> None:
     )
     report = json.loads(out.read_text())
     assert result.exit_code == 1
-    assert report["schema_version"] == "1"
+    assert report["schema_version"] == "2"
     assert report["kind"] == "harness-audit"
     assert report["generated_at"] == "2026-11-01T00:00:00Z"
     statuses = {c["id"]: c["status"] for c in report["checks"]}

@@ -35,6 +35,7 @@ def test_select_and_ignore(tmp_path: Path) -> None:
     assert sorted(statuses(report)) == [
         "ci-actions-pinned", "ci-eval-gate", "ci-least-permissions", "ci-runs-lint",
         "ci-runs-tests", "ci-workflow-present", "dependency-updates", "license-present",
+        "tests-present",
     ]  # fmt: skip
     _, report, _ = audit(root, "--ignore", "ci")
     assert sorted(statuses(report)) == ["license-present"]

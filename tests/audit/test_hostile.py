@@ -117,5 +117,9 @@ def test_git_index_is_read_without_git(tmp_path: Path) -> None:
     checks = json.loads(result.stdout)["checks"]
     env_check = next(c for c in checks if c["id"] == "no-env-committed")
     assert env_check["status"] == "fail"
-    assert env_check["evidence"] == [{"path": ".env", "line": None, "note": "tracked by git"}]
+    assert env_check["evidence"] == [
+        {"path": ".env", "line": None, "note": "committed: tracked by git"}
+    ]
+    assert env_check["message"] == "environment files committed: .env"
+    assert ".env" in index.files  # the git index is the truth: tracked files are audited
     assert result.exit_code == 1

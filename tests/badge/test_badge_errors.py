@@ -67,11 +67,11 @@ def test_not_an_audit_report(workdir: Path, run: Run, body: str, message: str) -
 
 
 def test_newer_schema(workdir: Path, run: Run) -> None:
-    (workdir / "new.json").write_text('{"kind": "harness-audit", "schema_version": "2"}', "utf-8")
+    (workdir / "new.json").write_text('{"kind": "harness-audit", "schema_version": "3"}', "utf-8")
 
     assert _refused(workdir, run, "--audit", "new.json") == (
-        "error: new.json has schema_version '2'; this harness reads '1' — regenerate the report "
-        "with this harness version, or upgrade portfolio-harness\n"
+        "error: new.json has schema_version '3'; this harness reads '1' or '2' — regenerate the "
+        "report with this harness version, or upgrade portfolio-harness\n"
     )
 
 

@@ -11,9 +11,20 @@ from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
-DOCKERFILES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile")
+DOCKERFILES = (
+    "Dockerfile",
+    "dockerfile",
+    "Dockerfile.*",
+    "dockerfile.*",
+    "*.Dockerfile",
+    "*.dockerfile",
+    "Containerfile",
+)
+NOT_DOCKERFILES = (".dockerignore", ".md", ".txt")  # Dockerfile.dockerignore, Dockerfile.md
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 ProblemFinder = Callable[[str, list["Instruction"]], list[Evidence]]
+_ENV_SOURCE = re.compile(r"(^|/)\.env(\.[A-Za-z0-9_-]+)?$|(^|/)\.env\*?$")
+_ENV_EXAMPLES = (".example", ".sample", ".template", ".dist")
 _SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
 
 
@@ -59,6 +70,8 @@ def _stages(instructions: list[Instruction]) -> list[list[Instruction]]:
 def _dockerfiles(index: RepoIndex) -> list[tuple[str, list[Instruction]]]:
     parsed = []
     for rel in index.match(*DOCKERFILES):
+        if rel.endswith(NOT_DOCKERFILES):
+            continue
         text = index.text(rel)
         if text is not None:
             parsed.append((rel, parse_dockerfile(text)))
@@ -157,11 +170,19 @@ def _is_pinned(image: str) -> bool:
 
 @detector("dockerfile_no_secrets")
 def dockerfile_no_secrets(index: RepoIndex, params: NoParams) -> Outcome:
-    """Fails when an ENV or ARG bakes a secret-looking variable with a value into the image."""
+    """Fails when an ENV or ARG bakes a secret-looking variable with a value into the image, or
+    a COPY/ADD copies a .env file into it."""
 
     def problems(rel: str, instructions: list[Instruction]) -> list[Evidence]:
         found = []
         for instruction in instructions:
+            if instruction.keyword in ("COPY", "ADD"):
+                sources = [w for w in instruction.args.split() if not w.startswith("--")][:-1]
+                for source in sources:
+                    if _ENV_SOURCE.search(source) and not source.endswith(_ENV_EXAMPLES):
+                        what = f"{instruction.keyword} {source}"
+                        note = f"{rel}: {what} bakes an env file into the image"
+                        found.append(Evidence(rel, instruction.line, note))
             if instruction.keyword not in ("ENV", "ARG"):
                 continue
             for name, value in _assignments(instruction.args):

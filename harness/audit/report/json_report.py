@@ -1,16 +1,22 @@
 """The JSON report. Its schema is versioned: fields are only added within a major version.
 
-Schema version 1:
-- `schema_version` "1", `kind` "harness-audit", `tool` {name, version}
+Schema version 2 (version 1 plus the `unknown` status, coverage and exclusions):
+- `schema_version` "2", `kind` "harness-audit", `tool` {name, version}
 - `generated_at` (UTC, honours SOURCE_DATE_EPOCH), `commit` (HEAD sha or null), `root` (dir name)
 - `checklists` [names], `stack` {tag: file that showed it}
-- `score` {overall, grade, categories: {name: {score, passed, failed, na, waived}}}
-- `result` {passed, reasons, fail_under, fail_on}
-- `summary` {total, passed, failed, na, waived}
-- `checks` [{id, title, category, severity, status, message, evidence [{path, line, note}],
-  remediation, docs, waiver {reason, paths, expires, state} | null}]
+- `score` {overall, grade, categories: {name: {score, total, passed, failed, na, unknown, waived,
+  coverage {decided, applicable, percent}}}}
+- `coverage` {decided, applicable, percent}: applicable = every check but N/A; decided = pass,
+  fail or waived; percent is null when nothing applies
+- `result` {passed, reasons, fail_under, fail_on, min_coverage}
+- `summary` {total, passed, failed, na, unknown, waived}
+- `checks` [{id, title, category, severity, status (pass | fail | na | unknown | waived), message
+  (for unknown: the reason it could not be decided), evidence [{path, line, note}], remediation,
+  docs, waiver {reason, paths, expires, state} | null}]
 - `waivers` [{check, reason, paths, expires, state}]
-- `skipped_files` [{path, reason}]
+- `skipped_files` [{path, reason}]: files not read (binary, too large, undecodable, symlinks)
+- `excluded` [{path, reason}]: folders and files left out of code checks (vendored copies,
+  template sources, `--exclude`)
 """
 
 from __future__ import annotations
@@ -18,15 +24,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.audit.model import AuditReport, CheckResult, Evidence, Waiver
+from harness.audit.model import AuditReport, CheckResult, Coverage, Evidence, Waiver
 
-SCHEMA_VERSION = "1"
-STATUSES = ("pass", "fail", "na", "waived")
+SCHEMA_VERSION = "2"
+STATUSES = ("pass", "fail", "na", "unknown", "waived")
 
 
 def counts(results: list[CheckResult]) -> dict[str, int]:
-    names = {"pass": "passed", "fail": "failed", "na": "na", "waived": "waived"}
-    tally = {"total": len(results), "passed": 0, "failed": 0, "na": 0, "waived": 0}
+    names = {
+        "pass": "passed",
+        "fail": "failed",
+        "na": "na",
+        "unknown": "unknown",
+        "waived": "waived",
+    }
+    tally = {"total": len(results), "passed": 0, "failed": 0, "na": 0, "unknown": 0, "waived": 0}
     for result in results:
         tally[names[result.status]] += 1
     return tally
@@ -48,19 +60,31 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
             "categories": {
                 name: {"score": value}
                 | counts([r for r in report.results if r.check.category == name])
+                | {"coverage": _coverage(report.category_coverage(name))}
                 for name, value in report.category_scores.items()
             },
         },
+        "coverage": _coverage(report.coverage),
         "result": {
             "passed": report.passed,
             "reasons": report.failed_reasons,
             "fail_under": report.fail_under,
             "fail_on": report.fail_on,
+            "min_coverage": report.min_coverage,
         },
         "summary": counts(report.results),
         "checks": [_check(r) for r in report.results],
         "waivers": [_waiver(w) | {"check": w.check, "state": s} for w, s in report.waivers],
         "skipped_files": [{"path": p, "reason": r} for p, r in report.skipped_files],
+        "excluded": [{"path": p, "reason": r} for p, r in report.excluded],
+    }
+
+
+def _coverage(coverage: Coverage) -> dict[str, Any]:
+    return {
+        "decided": coverage.decided,
+        "applicable": coverage.applicable,
+        "percent": coverage.percent,
     }
 
 

@@ -1,10 +1,13 @@
-"""JUnit XML: one test suite per category, one test case per check."""
+"""JUnit XML: one test suite per category, one test case per check.
+
+JUnit has no "undecided" outcome: an unknown check is a skipped case whose message starts with
+"unknown:" and gives the reason; each suite carries its coverage as a property."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from harness.audit.model import AuditReport
+from harness.audit.model import AuditReport, Coverage
 from harness.audit.report.json_report import counts
 
 
@@ -15,8 +18,9 @@ def render(report: AuditReport) -> str:
         name="harness audit",
         tests=str(total["total"]),
         failures=str(total["failed"]),
-        skipped=str(total["na"] + total["waived"]),
+        skipped=str(total["na"] + total["waived"] + total["unknown"]),
     )
+    _coverage_property(suites, report.coverage)
     for category in report.category_scores:
         results = [r for r in report.results if r.check.category == category]
         tally = counts(results)
@@ -27,8 +31,9 @@ def render(report: AuditReport) -> str:
             tests=str(tally["total"]),
             failures=str(tally["failed"]),
             errors="0",
-            skipped=str(tally["na"] + tally["waived"]),
+            skipped=str(tally["na"] + tally["waived"] + tally["unknown"]),
         )
+        _coverage_property(suite, report.category_coverage(category))
         for result in results:
             case = ET.SubElement(
                 suite, "testcase", classname=f"harness.audit.{category}", name=result.check.id
@@ -41,7 +46,15 @@ def render(report: AuditReport) -> str:
                 failure.text = f"{where}\nFix: {result.check.remediation}".strip()
             elif result.status == "na":
                 ET.SubElement(case, "skipped", message=f"not applicable: {result.message}")
+            elif result.status == "unknown":
+                skipped = ET.SubElement(case, "skipped", message=f"unknown: {result.message}")
+                skipped.text = "\n".join(e.location() for e in result.evidence) or None
             elif result.status == "waived" and result.waiver:
                 ET.SubElement(case, "skipped", message=f"waived: {result.waiver.reason}")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+
+
+def _coverage_property(element: ET.Element, coverage: Coverage) -> None:
+    properties = ET.SubElement(element, "properties")
+    ET.SubElement(properties, "property", name="coverage", value=coverage.describe())

@@ -31,7 +31,8 @@ def render(report: AuditReport) -> str:
         f"## harness audit: {_score(report.overall_score)}/100 ({report.grade}) — {verdict}",
         "",
         f"`{report.root_name}` · commit `{(report.commit or 'unknown')[:12]}` · "
-        f"stack: {', '.join(report.stack) or 'none detected'}",
+        f"stack: {', '.join(report.stack) or 'none detected'} · "
+        f"coverage {report.coverage.describe()}",
         "",
     ]
     lines += [f"- {reason}" for reason in report.failed_reasons]
@@ -39,8 +40,12 @@ def render(report: AuditReport) -> str:
         lines.append("")
     lines += _categories(report)
     lines += _failures(report)
+    lines += _unknown(report)
     lines += _not_applicable(report)
     lines += _waivers(report)
+    if report.excluded:
+        lines += ["", f"{len(report.excluded)} paths were excluded:", ""]
+        lines += [f"- `{path}`: {reason}" for path, reason in report.excluded[:20]]
     if report.skipped_files:
         lines += ["", f"{len(report.skipped_files)} files were not read:", ""]
         lines += [f"- `{path}`: {reason}" for path, reason in report.skipped_files[:20]]
@@ -48,12 +53,36 @@ def render(report: AuditReport) -> str:
 
 
 def _categories(report: AuditReport) -> list[str]:
-    lines = ["| Category | Score | Passed | Failed | N/A | Waived |", "|---|--:|--:|--:|--:|--:|"]
+    lines = [
+        "| Category | Score | Coverage | Passed | Failed | Unknown | N/A | Waived |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
     for name, value in report.category_scores.items():
         tally = counts([r for r in report.results if r.check.category == name])
+        coverage = report.category_coverage(name)
+        shown = "n/a" if coverage.percent is None else f"{coverage.percent:g}%"
         lines.append(
-            f"| {name} | {_score(value)} | {tally['passed']} | {tally['failed']} | "
-            f"{tally['na']} | {tally['waived']} |"
+            f"| {name} | {_score(value)} | {shown} | {tally['passed']} | {tally['failed']} | "
+            f"{tally['unknown']} | {tally['na']} | {tally['waived']} |"
+        )
+    return lines
+
+
+def _unknown(report: AuditReport) -> list[str]:
+    undecided = [r for r in report.results if r.status == "unknown"]
+    if not undecided:
+        return []
+    lines = [
+        "",
+        "### Undecided checks (unknown: left out of the score, counted in coverage)",
+        "",
+        "| Severity | Check | Why it could not be decided | Evidence |",
+        "|---|---|---|---|",
+    ]
+    for r in sorted(undecided, key=lambda r: (SEVERITY_ORDER[r.check.severity.value], r.check.id)):
+        lines.append(
+            f"| {r.check.severity.value} | `{r.check.id}` {_cell(r.check.title)} | "
+            f"{_cell(r.message)} | {_evidence(r)} |"
         )
     return lines
 

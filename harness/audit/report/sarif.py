@@ -1,4 +1,6 @@
-"""SARIF 2.1.0 for GitHub code scanning: one rule per check, one result per failing check.
+"""SARIF 2.1.0 for GitHub code scanning: one rule per check, one result per failing check, and
+one result of kind "open" (SARIF's "the tool could not determine") per unknown check; the run's
+properties carry the coverage.
 
 Code scanning needs a location for every result; a check that failed for lack of a file points
 at the README (or the first file) so the alert still lands somewhere sensible.
@@ -32,7 +34,9 @@ def render(report: AuditReport) -> str:
     rule_index = {check.id: position for position, check in enumerate(checks)}
     fallback = _fallback_location(report)
     results = [
-        _result(r, rule_index[r.check.id], fallback) for r in report.results if r.status == "fail"
+        _result(r, rule_index[r.check.id], fallback)
+        for r in report.results
+        if r.status in ("fail", "unknown")
     ]
     document = {
         "$schema": SCHEMA_URI,
@@ -49,6 +53,13 @@ def render(report: AuditReport) -> str:
                 },
                 "automationDetails": {"id": "harness-audit/"},
                 "results": results,
+                "properties": {
+                    "coverage": {
+                        "decided": report.coverage.decided,
+                        "applicable": report.coverage.applicable,
+                        "percent": report.coverage.percent,
+                    }
+                },
             }
         ],
     }
@@ -81,13 +92,17 @@ def _rule(result: CheckResult) -> dict[str, Any]:
 
 def _result(result: CheckResult, index: int, fallback: Evidence) -> dict[str, Any]:
     evidence = [e for e in result.evidence if e.path] or [fallback]
-    return {
+    undecided = result.status == "unknown"
+    found: dict[str, Any] = {
         "ruleId": result.check.id,
         "ruleIndex": index,
-        "level": LEVELS[result.check.severity],
+        "level": "none" if undecided else LEVELS[result.check.severity],
         "message": {"text": f"{result.check.title}: {result.message}"},
         "locations": [_location(e) for e in evidence[:10]],
     }
+    if undecided:
+        found["kind"] = "open"  # SARIF: the tool could not determine whether the rule is met
+    return found
 
 
 def _location(evidence: Evidence) -> dict[str, Any]:

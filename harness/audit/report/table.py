@@ -10,16 +10,24 @@ from rich.text import Text
 
 from harness.audit.model import AuditReport, CheckResult
 
-STYLES = {"pass": "green", "fail": "bold red", "na": "dim", "waived": "yellow"}
-LABELS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "waived": "WAIVED"}
+STYLES = {
+    "pass": "green",
+    "fail": "bold red",
+    "na": "dim",
+    "unknown": "magenta",
+    "waived": "yellow",
+}
+LABELS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "unknown": "UNKNOWN", "waived": "WAIVED"}
+SHOWS_EVIDENCE = ("fail", "unknown")
 MAX_EVIDENCE = 3
 
 
 def _detail(result: CheckResult) -> Text:
     text = Text(result.message)
-    for evidence in result.evidence[:MAX_EVIDENCE] if result.status == "fail" else ():
+    shown = result.status in SHOWS_EVIDENCE
+    for evidence in result.evidence[:MAX_EVIDENCE] if shown else ():
         text.append(f"\n  {evidence.location()}", style="cyan")
-    if result.status == "fail" and len(result.evidence) > MAX_EVIDENCE:
+    if shown and len(result.evidence) > MAX_EVIDENCE:
         text.append(f"\n  and {len(result.evidence) - MAX_EVIDENCE} more", style="cyan")
     return text
 
@@ -45,8 +53,15 @@ def render(report: AuditReport, width: int = 120, color: bool = False) -> str:
     overall = "n/a" if report.overall_score is None else f"{report.overall_score:g}"
     console.print(f"Categories: {scores}")
     console.print(f"Score: {overall}/100 (grade {report.grade})")
+    unknown = sum(1 for r in report.results if r.status == "unknown")
+    console.print(
+        f"Coverage: {report.coverage.describe()}"
+        + (f"; {unknown} unknown, left out of the score" if unknown else "")
+    )
     for waiver, state in report.waivers:
         console.print(f"Waiver {waiver.check}: {state} — {waiver.reason}")
+    if report.excluded:
+        console.print(f"{len(report.excluded)} paths excluded (see --format json)")
     if report.skipped_files:
         console.print(f"{len(report.skipped_files)} files not read (see --format json)")
     verdict = "PASSED" if report.passed else "FAILED: " + "; ".join(report.failed_reasons)
