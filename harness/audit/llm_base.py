@@ -1,0 +1,54 @@
+"""Small AST helpers and the `Where` record the LLM model's modules share."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the repository and what was found there."""
+
+    path: str
+    line: int
+    what: str
+
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def dotted(node: ast.expr) -> str:
+    """`a.b.c` for a Name/Attribute chain, '' otherwise."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return ""
+
+
+def import_aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> fully qualified name, for absolute imports anywhere in the file."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for name in node.names:
+                if name.asname:
+                    aliases[name.asname] = name.name
+                else:
+                    head = name.name.split(".", 1)[0]
+                    aliases.setdefault(head, head)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for name in node.names:
+                aliases[name.asname or name.name] = f"{node.module}.{name.name}"
+    return aliases
+
+
+def qualify(name: str, aliases: dict[str, str]) -> str:
+    head, _, rest = name.partition(".")
+    if head in aliases:
+        return aliases[head] + ("." + rest if rest else "")
+    return name

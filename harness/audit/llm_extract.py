@@ -1,0 +1,674 @@
+"""Phase one of the LLM call-site model: the facts one Python file holds, read from its AST.
+
+A file is parsed once; everything later phases need (constructions of clients and models, what
+each name is bound to, factories, call sites with the timeout/retry/trace wrappers around them,
+tracing switches, token-usage reads) is copied out as small records and the tree is dropped.
+Links between files (a factory in one module, its callers in another) are made in phase two,
+`harness.audit.llm_model`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from harness.audit import llm_catalog as cat
+from harness.audit.llm_base import Where, dotted, import_aliases, qualify
+from harness.audit.llm_trace import TraceFacts, decorator_trace, scan_trace
+
+Kind = Literal["timeout", "retry", "trace"]
+
+
+# A symbolic reference, resolved in phase two: a construction of this file (by index), a name
+# bound in this file, or a call to a function of that name anywhere in the project (a factory).
+Ref = tuple[Literal["ctor", "name", "factory"], str | int]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where a call's model name comes from: a literal in code, or configuration."""
+
+    kind: Literal["literal", "config"]
+    where: Where
+
+
+@dataclass
+class Construction:
+    where: Where
+    family: str
+    role: cat.Role | Literal["http"]
+    timeout: Where | None = None
+    retry: Where | None = None
+    model: ModelRef | None = None
+    inner: list[Ref] = field(default_factory=list)
+    wrappers: dict[Kind, Where] = field(default_factory=dict)
+
+
+@dataclass
+class Use:
+    """A method call on something: an SDK call (`client.messages.create`) or an invocation of a
+    framework model (`chain.ainvoke`). Phase two decides which, from what the receiver is."""
+
+    where: Where
+    receiver: list[Ref]
+    families: tuple[str, ...]  # SDK families whose tails match; empty for an invocation
+    strong: str | None  # family to assume when the receiver is unknown (file imports it)
+    module: str | None  # `openai.chat.completions.create`: the module's default client
+    kwargs: dict[Kind, Where] = field(default_factory=dict)
+    wrappers: dict[Kind, Where] = field(default_factory=dict)
+    model: ModelRef | None = None
+
+
+@dataclass
+class FileFacts:
+    path: str
+    constructions: list[Construction] = field(default_factory=list)
+    bindings: dict[str, list[Ref]] = field(default_factory=dict)
+    factories: dict[str, list[Ref]] = field(default_factory=dict)
+    uses: list[Use] = field(default_factory=list)
+    derived: list[tuple[Kind, Where, list[Ref]]] = field(default_factory=list)
+    module_settings: dict[tuple[str, Kind], Where] = field(default_factory=dict)
+    trace: TraceFacts = field(default_factory=TraceFacts)
+    usage: list[Where] = field(default_factory=list)
+    llm_imports: list[Where] = field(default_factory=list)
+    opaque: list[Where] = field(default_factory=list)
+
+
+TOKEN_FIELDS = frozenset(
+    {
+        "prompt_tokens",
+        "completion_tokens",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "prompt_token_count",
+        "candidates_token_count",
+        "total_token_count",
+        "usage_metadata",
+        "token_usage",
+        "total_cost",
+        "response_cost",
+    }
+)
+USAGE_CALLS = frozenset({"get_openai_callback", "completion_cost", "cost_per_token"})
+TIMEOUT_CONTEXTS = frozenset({"timeout", "fail_after", "move_on_after", "timeout_at", "Timeout"})
+RETRY_ITERATORS = re.compile(r"Retrying|retry_context|stop_after_attempt")
+_FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def lookup(qual: str, table: dict[str, str]) -> str | None:
+    """A catalog entry for `qual`, also under its package root (`openai.lib.azure.AzureOpenAI`
+    is `openai.AzureOpenAI`); the langfuse drop-in (`langfuse.openai.OpenAI`) is the SDK's."""
+    qual = qual.removeprefix("langfuse.")
+    if qual in table:
+        return table[qual]
+    parts = qual.split(".")
+    for keep in (1, 2, 3):
+        if len(parts) > keep + 1:
+            candidate = ".".join([*parts[:keep], parts[-1]])
+            if candidate in table:
+                return table[candidate]
+    return None
+
+
+def framework_family(qual: str) -> str | None:
+    found = lookup(qual, cat.MODELS)
+    if found:
+        return found
+    last = qual.rsplit(".", 1)[-1]
+    for prefix, pattern, family in cat.MODEL_PREFIXES:
+        if qual.startswith(prefix) and "." in qual and pattern.match(last):
+            return family
+    return None
+
+
+def _truthy(value: ast.expr) -> bool:
+    """False for `None`, `0` and `False`: `timeout=None` is no timeout, `max_retries=0` none."""
+    return not (isinstance(value, ast.Constant) and value.value in (None, 0, False))
+
+
+def config_kwargs(call: ast.Call, path: str, depth: int = 0) -> dict[Kind, Where]:
+    """Timeout and retry settings among a call's arguments, nested calls and dicts included."""
+    found: dict[Kind, Where] = {}
+
+    def note(key: str, value: ast.expr, line: int) -> None:
+        if not _truthy(value):
+            return
+        if key in cat.TIMEOUT_KEYS:
+            found.setdefault("timeout", Where(path, line, f"{key}={_short(value)}"))
+        elif key in cat.RETRY_KEYS:
+            found.setdefault("retry", Where(path, line, f"{key}={_short(value)}"))
+
+    for kw in call.keywords:
+        if kw.arg:
+            note(kw.arg, kw.value, kw.value.lineno)
+    if depth < 3:
+        for value in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(value, ast.Call):
+                for kind, where in config_kwargs(value, path, depth + 1).items():
+                    found.setdefault(kind, where)
+            elif isinstance(value, ast.Dict):
+                for key, item in zip(value.keys, value.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        note(key.value, item, item.lineno)
+    return found
+
+
+def _short(node: ast.expr) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class _Extractor:
+    def __init__(self, path: str, tree: ast.Module, text: str) -> None:
+        self.path = path
+        self.tree = tree
+        self.text = text
+        self.facts = FileFacts(path)
+        self.aliases = import_aliases(tree)
+        self.parents: dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+        self._ctor_of: dict[int, int] = {}
+        self.http_file = bool(cat.HTTP_MODULES & set(self.aliases.values())) and any(
+            host in text for host in cat.PROVIDER_HOSTS
+        )
+        self.openai_agents = any(
+            v.startswith("agents.") and v.rsplit(".", 1)[-1] in _AGENTS_MARKERS
+            for v in self.aliases.values()
+        )
+
+    # ----- entry --------------------------------------------------------------------------
+
+    def run(self) -> FileFacts:
+        self._imports()
+        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call)]
+        for call in calls:
+            self._construction(call)
+        for call in calls:
+            self._use(call)
+        for _ in range(2):  # bindings refer to each other in any order
+            self._bindings()
+        self._factories()
+        self.facts.trace = scan_trace(self.tree, self.aliases, self.path)
+        self._usage()
+        self._module_settings()
+        unique = {(k, w, tuple(r)): (k, w, r) for k, w, r in self.facts.derived}
+        self.facts.derived = list(unique.values())
+        return self.facts
+
+    def _imports(self) -> None:
+        for node in ast.walk(self.tree):
+            modules: list[str] = []
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            if isinstance(node, ast.Import):
+                modules = [n.name for n in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules = [node.module]
+            for module in modules:
+                if _llm_module(module):
+                    self.facts.llm_imports.append(Where(self.path, node.lineno, module))
+                if module.split(".", 1)[0] in cat.OPAQUE_MODULES:
+                    self.facts.opaque.append(Where(self.path, node.lineno, module))
+
+    # ----- constructions ------------------------------------------------------------------
+
+    def _construction(self, call: ast.Call) -> None:
+        name = dotted(call.func)
+        if not name:
+            return
+        qual = qualify(name, self.aliases)
+        last = qual.rsplit(".", 1)[-1]
+        role: cat.Role | Literal["http"] | None = None
+        family = lookup(qual, cat.CLIENTS)
+        if family:
+            role = "client"
+        elif last == "client" and _first_string(call, "service_name") == "bedrock-runtime":
+            role, family = "client", "bedrock"
+        elif family := lookup(qual, cat.FUNCTIONS):
+            role = "function"
+        elif family := lookup(qual, cat.LOCAL):
+            task = _first_string(call, "task")
+            if family == "transformers" and task not in cat.LOCAL_TASKS:
+                return
+            role = "local"
+        elif family := framework_family(qual):
+            if family == "openai-agents" and last == "Agent" and not self.openai_agents:
+                return
+            role = "model"
+        elif qual in _HTTP_CLIENTS and self.http_file:
+            role, family = "http", "http"
+        if role is None or family is None:
+            return
+        settings = config_kwargs(call, self.path)
+        construction = Construction(
+            Where(self.path, call.lineno, f"{last}(...)"),
+            family,
+            role,
+            settings.get("timeout"),
+            settings.get("retry"),
+            self._model_of(call, qual) if role != "client" else None,
+            [r for v in [*call.args, *(k.value for k in call.keywords)] for r in self.refs(v)],
+        )
+        if role == "http" and qual.startswith("httpx.") and "timeout" not in settings:
+            construction.timeout = Where(self.path, call.lineno, "httpx default timeout (5 s)")
+        if role in ("function", "model", "local"):
+            construction.wrappers = self._wrappers(call)
+        self._ctor_of[id(call)] = len(self.facts.constructions)
+        self.facts.constructions.append(construction)
+
+    def _model_of(self, call: ast.Call, qual: str) -> ModelRef | None:
+        for kw in call.keywords:
+            if kw.arg in cat.MODEL_KEYS:
+                return self.classify(kw.value, call)
+            if kw.arg == "model_path":
+                return self.classify(kw.value, call)
+        positional_model = qual.endswith(("init_chat_model", "GenerativeModel", ".LM", ".Agent"))
+        if call.args and positional_model:
+            return self.classify(call.args[0], call)
+        return None
+
+    # ----- uses ---------------------------------------------------------------------------
+
+    def _use(self, call: ast.Call) -> None:
+        if id(call) in self._ctor_of or not isinstance(call.func, ast.Attribute):
+            return
+        attrs, chain = _chain(call.func)
+        families = tuple(
+            family
+            for family, tails in cat.CLIENT_TAILS.items()
+            if any(len(attrs) >= len(t) and tuple(attrs[-len(t) :]) == t for t in tails)
+        )
+        tail_len = _tail_len(attrs, families)
+        invoke = not families and attrs[-1] in cat.INVOKE_METHODS
+        runner = dotted(call.func) in ("Runner.run", "Runner.run_sync", "Runner.run_streamed")
+        post = self.http_file and attrs[-1] in cat.HTTP_POSTS and not families
+        if not (families or invoke or runner or post):
+            return
+        where = Where(self.path, call.lineno, ".".join(attrs) + "(...)")
+        kwargs = config_kwargs(call, self.path)
+        for chained in chain:
+            for kind, found in config_kwargs(chained, self.path).items():
+                kwargs.setdefault(kind, found)
+        wrappers = self._wrappers(call)
+        if runner and call.args:
+            self.facts.uses.append(
+                Use(where, self.refs(call.args[0]), (), None, None, {}, wrappers)
+            )
+            return
+        # The receiver is what the tail is called on: `self.client` in `self.client.chat....`.
+        base: ast.expr = call.func
+        for _ in range(tail_len or 1):
+            if not isinstance(base, ast.Attribute):
+                break
+            base = _strip_chain(base.value)
+        refs = self.refs(base)
+        module = None
+        head = dotted(base)
+        if head and qualify(head, self.aliases) in cat.MODULE_CLIENTS:
+            module = qualify(head, self.aliases)
+        strong = next(
+            (f for f in families if f in cat.STRONG_TAILS and self._imports_family(f)), None
+        )
+        if post:
+            families = ("http",)
+            model = _json_model(call, self)
+        else:
+            model = self._call_model(call)
+        self.facts.uses.append(Use(where, refs, families, strong, module, kwargs, wrappers, model))
+
+    def _imports_family(self, family: str) -> bool:
+        roots = cat.STRONG_TAILS[family]
+        return any(v == r or v.startswith(r + ".") for v in self.aliases.values() for r in roots)
+
+    def _call_model(self, call: ast.Call) -> ModelRef | None:
+        for kw in call.keywords:
+            if kw.arg == "model":
+                return self.classify(kw.value, call)
+        return None
+
+    # ----- what is around a call ----------------------------------------------------------
+
+    def _wrappers(self, call: ast.Call) -> dict[Kind, Where]:
+        found: dict[Kind, Where] = {}
+        child: ast.AST = call
+        node = self.parents.get(id(call))
+        in_try = False
+        while node is not None:
+            if isinstance(node, ast.Call) and dotted(node.func).endswith("wait_for"):
+                found.setdefault("timeout", Where(self.path, node.lineno, "asyncio.wait_for"))
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                self._with_wrapper(node, found)
+            elif isinstance(node, ast.Try) and node.handlers and child in node.body:
+                in_try = True
+            elif isinstance(node, ast.For | ast.AsyncFor | ast.While):
+                iterator = ast.unparse(node.iter) if not isinstance(node, ast.While) else ""
+                if RETRY_ITERATORS.search(iterator):
+                    found.setdefault("retry", Where(self.path, node.lineno, "tenacity Retrying"))
+                elif in_try:
+                    found.setdefault("retry", Where(self.path, node.lineno, "retry loop"))
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._decorator_wrappers(node, found)
+                break
+            elif isinstance(node, ast.Lambda | ast.ClassDef):
+                break
+            child, node = node, self.parents.get(id(node))
+        return found
+
+    def _with_wrapper(self, node: ast.With | ast.AsyncWith, found: dict[Kind, Where]) -> None:
+        for item in node.items:
+            expr = item.context_expr
+            name = dotted(expr.func) if isinstance(expr, ast.Call) else dotted(expr)
+            last = name.rsplit(".", 1)[-1]
+            if last in TIMEOUT_CONTEXTS:
+                found.setdefault("timeout", Where(self.path, node.lineno, f"with {name}(...)"))
+            elif decorator_trace(qualify(name, self.aliases)):
+                found.setdefault("trace", Where(self.path, node.lineno, f"with {name}(...)"))
+
+    def _decorator_wrappers(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, found: dict[Kind, Where]
+    ) -> None:
+        for decorator in function.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = dotted(target)
+            qual = qualify(name, self.aliases)
+            low = qual.lower()
+            line = decorator.lineno
+            if "retry" in low or "backoff" in low or low.endswith("on_exception"):
+                found.setdefault("retry", Where(self.path, line, f"@{name}"))
+            elif low.rsplit(".", 1)[-1] in ("timeout", "timeout_decorator"):
+                found.setdefault("timeout", Where(self.path, line, f"@{name}"))
+            elif decorator_trace(qual):
+                found.setdefault("trace", Where(self.path, line, f"@{name}"))
+
+    # ----- bindings and factories ---------------------------------------------------------
+
+    def refs(self, node: ast.expr | None) -> list[Ref]:
+        """What an expression may evaluate to, in terms phase two can resolve."""
+        if node is None:
+            return []
+        if isinstance(node, ast.Await):
+            return self.refs(node.value)
+        if isinstance(node, ast.Call):
+            if id(node) in self._ctor_of:
+                return [("ctor", self._ctor_of[id(node)])]
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in cat.DERIVE_METHODS:
+                inner = self.refs(func.value)
+                self._derive(node, func.attr, inner)
+                return inner
+            name = dotted(func)
+            last = name.rsplit(".", 1)[-1]
+            if last in cat.WRAPPERS:
+                return [
+                    r for v in [*node.args, *(k.value for k in node.keywords)] for r in self.refs(v)
+                ]
+            return [("factory", last)] if last else []
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return self.refs(node.left) + self.refs(node.right)
+        if isinstance(node, ast.IfExp):
+            return self.refs(node.body) + self.refs(node.orelse)
+        key = dotted(node)
+        return [("name", key)] if key else []
+
+    def _derive(self, call: ast.Call, method: str, inner: list[Ref]) -> None:
+        if not inner:
+            return
+        if method == "with_retry":
+            where = Where(self.path, call.lineno, ".with_retry(...)")
+            self.facts.derived.append(("retry", where, inner))
+        elif method in ("with_options", "with_config", "bind"):
+            for kind, where in config_kwargs(call, self.path).items():
+                self.facts.derived.append((kind, where, inner))
+
+    def _bindings(self) -> None:
+        bindings: dict[str, list[Ref]] = {}
+        for node in ast.walk(self.tree):
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+                targets, value = [node.target], node.value
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                targets, value = [node.optional_vars], node.context_expr
+            if value is None:
+                continue
+            refs = self.refs(value)
+            if not refs:
+                continue
+            for target in targets:
+                key = dotted(target)
+                if key:
+                    bindings.setdefault(key, [])
+                    bindings[key] += [
+                        r for r in refs if r not in bindings[key] and r != ("name", key)
+                    ]
+        self.facts.bindings = bindings
+
+    def _factories(self) -> None:
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            refs: list[Ref] = []
+            for inner in _own_nodes(node):
+                if isinstance(inner, ast.Return) and inner.value is not None:
+                    refs += self.refs(inner.value)
+            refs = [r for r in refs if r != ("factory", node.name)]
+            if refs:
+                self.facts.factories.setdefault(node.name, []).extend(refs)
+
+    # ----- models, usage, module settings -------------------------------------------------
+
+    def classify(self, node: ast.expr, at: ast.AST, depth: int = 0) -> ModelRef | None:
+        where = Where(self.path, node.lineno, _short(node))
+        if isinstance(node, ast.Constant):
+            return ModelRef("literal", where) if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            dynamic = any(isinstance(v, ast.FormattedValue) for v in node.values)
+            return ModelRef("config" if dynamic else "literal", where)
+        if isinstance(node, ast.IfExp):
+            branches = [self.classify(b, at, depth + 1) for b in (node.body, node.orelse)]
+            literal = all(b and b.kind == "literal" for b in branches)
+            return ModelRef("literal" if literal else "config", where)
+        if isinstance(node, ast.Call) and id(node) in self._ctor_of:
+            return self.facts.constructions[self._ctor_of[id(node)]].model
+        if isinstance(node, ast.Name) and depth < 3:
+            return self._classify_name(node, at, depth) or ModelRef("config", where)
+        if isinstance(node, ast.Attribute) and dotted(node).startswith("self.") and depth < 3:
+            values = self._assigned(dotted(node), self.tree)
+            kinds = [self.classify(v, v, depth + 1) for v in values]
+            if kinds and all(k and k.kind == "literal" for k in kinds):
+                first = kinds[0]
+                assert first is not None
+                return ModelRef("literal", first.where)
+        return ModelRef("config", where)
+
+    def _classify_name(self, node: ast.Name, at: ast.AST, depth: int) -> ModelRef | None:
+        function = self._enclosing_function(at)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            params = function.args
+            names = {a.arg for a in [*params.posonlyargs, *params.args, *params.kwonlyargs]}
+            if node.id in names:
+                return None
+            values = self._assigned(node.id, function)
+            if values:
+                return self.classify(values[-1], values[-1], depth + 1)
+        values = [
+            s.value
+            for s in self.tree.body
+            if isinstance(s, ast.Assign) and any(dotted(t) == node.id for t in s.targets)
+        ] + [
+            s.value
+            for s in self.tree.body
+            if isinstance(s, ast.AnnAssign) and s.value is not None and dotted(s.target) == node.id
+        ]
+        if values:
+            found = self.classify(values[-1], values[-1], depth + 1)
+            if found and found.kind == "literal":
+                return ModelRef(
+                    "literal",
+                    Where(self.path, values[-1].lineno, f"{node.id} = {found.where.what}"),
+                )
+            return found
+        return None
+
+    def _assigned(self, key: str, scope: ast.AST) -> list[ast.expr]:
+        found: list[ast.expr] = []
+        for node in ast.walk(scope):
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets = [node.target]
+            if any(dotted(t) == key for t in targets):
+                assert isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
+                found.append(node.value)
+        return found
+
+    def _enclosing_function(self, node: ast.AST) -> ast.AST | None:
+        current = self.parents.get(id(node))
+        while current is not None and not isinstance(current, _FUNCTION):
+            current = self.parents.get(id(current))
+        return current
+
+    def _usage(self) -> None:
+        for node in ast.walk(self.tree):
+            what = ""
+            if not isinstance(node, ast.expr):
+                continue
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                if node.attr in TOKEN_FIELDS:
+                    what = ast.unparse(node)
+            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+                key = node.slice
+                if isinstance(key, ast.Constant) and key.value in TOKEN_FIELDS:
+                    what = ast.unparse(node)
+            elif isinstance(node, ast.Call):
+                last = dotted(node.func).rsplit(".", 1)[-1]
+                if last in USAGE_CALLS:
+                    what = f"{last}(...)"
+            if what:
+                self.facts.usage.append(Where(self.path, node.lineno, _clip(what)))
+
+    def _module_settings(self) -> None:
+        for node in self.tree.body:
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                name = qualify(dotted(target), self.aliases)
+                module, _, attr = name.rpartition(".")
+                if module in ("openai", "anthropic", "litellm") and _truthy(node.value):
+                    where = Where(self.path, node.lineno, f"{name} = {_short(node.value)}")
+                    if attr in cat.TIMEOUT_KEYS:
+                        self.facts.module_settings[(module, "timeout")] = where
+                    elif attr in cat.RETRY_KEYS:
+                        self.facts.module_settings[(module, "retry")] = where
+
+
+_AGENTS_MARKERS = frozenset(
+    {
+        "Runner",
+        "function_tool",
+        "handoff",
+        "ModelSettings",
+        "RunConfig",
+        "set_default_openai_client",
+    }
+)
+_HTTP_CLIENTS = frozenset(
+    {"httpx.Client", "httpx.AsyncClient", "requests.Session", "aiohttp.ClientSession"}
+)
+
+
+def _llm_module(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in cat.LLM_MODULES) or (
+        module.startswith("langchain_")
+    )
+
+
+def _first_string(call: ast.Call, keyword: str) -> str | None:
+    if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    for kw in call.keywords:
+        if kw.arg == keyword and isinstance(kw.value, ast.Constant):
+            return str(kw.value.value)
+    return None
+
+
+def _chain(func: ast.Attribute) -> tuple[list[str], list[ast.Call]]:
+    """The attribute names of a call chain (`with_options(...)` calls skipped) and the
+    intermediate calls (whose keyword arguments configure the final call)."""
+    attrs: list[str] = []
+    calls: list[ast.Call] = []
+    node: ast.expr = func
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+            node = node.func
+            continue
+        attrs.append(node.attr)
+        node = node.value
+    attrs.reverse()
+    attrs = [a for a in attrs if a not in ("with_options", "with_raw_response", "aio", "beta")]
+    return attrs, calls
+
+
+def _strip_chain(node: ast.expr) -> ast.expr:
+    """`client.with_options(timeout=5)` -> `client`, `client.aio` -> `client`."""
+    while True:
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("with_options", "with_raw_response")
+        ):
+            node = node.func.value
+            continue
+        if isinstance(node, ast.Attribute) and node.attr in ("aio", "beta", "with_raw_response"):
+            node = node.value
+            continue
+        return node
+
+
+def _tail_len(attrs: list[str], families: tuple[str, ...]) -> int:
+    best = 0
+    for family in families:
+        for tail in cat.CLIENT_TAILS[family]:
+            if tuple(attrs[-len(tail) :]) == tail:
+                best = max(best, len(tail))
+    return best
+
+
+def _own_nodes(function: ast.AST) -> list[ast.AST]:
+    """Nodes of a function's body, not of the functions nested in it."""
+    out: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (*_FUNCTION, ast.ClassDef)):
+            continue
+        out.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _json_model(call: ast.Call, extractor: _Extractor) -> ModelRef | None:
+    for kw in call.keywords:
+        if kw.arg in ("json", "data") and isinstance(kw.value, ast.Dict):
+            for key, value in zip(kw.value.keys, kw.value.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "model":
+                    return extractor.classify(value, call)
+    return None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def extract(path: str, tree: ast.Module, text: str) -> FileFacts:
+    """The LLM facts of one parsed file (the tree can be dropped afterwards)."""
+    return _Extractor(path, tree, text).run()

@@ -1,0 +1,405 @@
+"""The project-wide model of LLM call sites, built once per audit and shared by every LLM check.
+
+Phase one (`llm_extract`) reads each application file that mentions a model library once and
+keeps small facts; this module links them across files (a client built by a factory in one
+module and called in another), decides for every call site where its timeout, retry policy,
+tracing and model name come from, and caches the result on the index.
+
+What counts (the policy the checks document):
+- A *call site* is a raw SDK call (`client.chat.completions.create`, `client.messages.create`,
+  `client.models.generate_content`, `litellm.completion`, `ollama.chat`, bedrock `converse`,
+  an HTTP POST to a provider's API) or, for frameworks, the construction of the model or agent
+  (`ChatOpenAI(...)`, `init_chat_model(...)`, `Agent(model=...)`), where their timeout and
+  retries are configured. Local runtimes (llama.cpp, transformers pipelines) are call sites
+  that need no timeout or retry.
+- SDK defaults do not count: the openai/anthropic clients' 600 s timeout is not a timeout a
+  request can be served under, and their two implicit retries are not an explicit policy. httpx's
+  5 s default is a real timeout and counts.
+- Code under tests/, examples/, docs/, evals/ and benchmarks/ is not application code.
+"""
+
+from __future__ import annotations
+
+import ast
+import weakref
+from dataclasses import dataclass, field
+
+from harness.audit.index import RepoIndex, is_test_file
+from harness.audit.llm_base import Where
+from harness.audit.llm_extract import Construction, FileFacts, Kind, ModelRef, Ref, Use, extract
+from harness.audit.llm_trace import ALL, env_switches
+
+NON_APP_DIRS = frozenset(
+    {"tests", "test", "examples", "example", "docs", "doc", "evals", "eval", "benchmarks", "bench"}
+)
+ENV_FILES = (
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    "*.env.example",
+    "example.env",
+    ".env.dist",
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+    "docker-compose.*.yml",
+    "Dockerfile",
+    "Dockerfile.*",
+    "langgraph.json",
+)
+# A file is parsed only when its text holds one of these (a substring test is far cheaper).
+NEEDLES = (
+    "openai",
+    "anthropic",
+    "langchain",
+    "langgraph",
+    "llama_index",
+    "llama_cpp",
+    "litellm",
+    "genai",
+    "generativeai",
+    "vertexai",
+    "groq",
+    "mistralai",
+    "cohere",
+    "together",
+    "ollama",
+    "bedrock",
+    "huggingface_hub",
+    "pydantic_ai",
+    "dspy",
+    "instructor",
+    "haystack",
+    "smolagents",
+    "crewai",
+    "autogen",
+    "semantic_kernel",
+    "transformers",
+    "vllm",
+    "from agents",
+    "google.adk",
+    "_tokens",
+    "usage_metadata",
+    "token_usage",
+    "completion_cost",
+    "Instrumentor",
+    "Traceloop",
+    "weave",
+    "logfire",
+    "agentops",
+    "mlflow",
+    "phoenix",
+    "langfuse",
+    "LANGSMITH",
+    "LANGCHAIN_TRACING",
+)
+
+
+@dataclass(frozen=True)
+class LLMCall:
+    """One call site and what the model decided about it."""
+
+    where: Where
+    family: str
+    kind: str  # "sdk", "framework", "local", "http"
+    timeout: Where | None
+    retry: Where | None
+    trace: Where | None
+    model: ModelRef | None
+
+    @property
+    def local(self) -> bool:
+        return self.kind == "local"
+
+
+@dataclass
+class LLMModel:
+    calls: list[LLMCall] = field(default_factory=list)
+    usage: list[Where] = field(default_factory=list)
+    tracing: list[tuple[tuple[str, ...], Where]] = field(default_factory=list)
+    llm_imports: list[Where] = field(default_factory=list)
+    unknown: list[Where] = field(default_factory=list)  # why some calls may have been missed
+
+
+_CACHE: weakref.WeakKeyDictionary[RepoIndex, LLMModel] = weakref.WeakKeyDictionary()
+
+
+def llm_model(index: RepoIndex) -> LLMModel:
+    """The model for this index, built on first use and shared by every LLM check."""
+    model = _CACHE.get(index)
+    if model is None:
+        model = build(index)
+        _CACHE[index] = model
+    return model
+
+
+def is_app_file(rel: str) -> bool:
+    if is_test_file(rel):
+        return False
+    parts = rel.split("/")[:-1]
+    return not any(p in NON_APP_DIRS or p.startswith(".") for p in parts)
+
+
+def build(index: RepoIndex) -> LLMModel:
+    files: list[FileFacts] = []
+    model = LLMModel()
+    for rel in index.python_files():
+        if not is_app_file(rel):
+            continue
+        text = index.text(rel)
+        if text is None or not any(needle in text for needle in NEEDLES):
+            continue
+        try:
+            tree = ast.parse(text, rel)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            if any(needle in text for needle in NEEDLES[:30]):
+                reason = getattr(exc, "msg", None) or type(exc).__name__
+                line = getattr(exc, "lineno", None) or 1
+                model.unknown.append(Where(rel, line, f"does not parse ({reason})"))
+            continue
+        try:
+            files.append(extract(rel, tree, text))
+        except RecursionError:
+            model.unknown.append(Where(rel, 1, "too deeply nested to read"))
+        del tree  # facts only: trees are not kept
+    for rel in index.match(*ENV_FILES):
+        text = index.text(rel)
+        if text and "TRACING" in text:
+            model.tracing += env_switches(rel, text)
+    return _link(files, model)
+
+
+class _Linker:
+    def __init__(self, files: list[FileFacts]) -> None:
+        self.files = {f.path: f for f in files}
+        self.factories: dict[str, list[tuple[str, Ref]]] = {}
+        for facts in files:
+            for name, refs in facts.factories.items():
+                self.factories.setdefault(name, []).extend((facts.path, r) for r in refs)
+        self._memo: dict[tuple[str, Ref], frozenset[tuple[str, int]]] = {}
+
+    def resolve(
+        self, path: str, refs: list[Ref], seen: frozenset[object] = frozenset()
+    ) -> set[tuple[str, int]]:
+        """Constructions (file, index) an expression may evaluate to."""
+        out: set[tuple[str, int]] = set()
+        for ref in refs:
+            key = (path, ref)
+            if key in seen:
+                continue
+            if key in self._memo:
+                out |= self._memo[key]
+                continue
+            found: set[tuple[str, int]] = set()
+            kind, value = ref
+            if kind == "ctor":
+                assert isinstance(value, int)
+                found.add((path, value))
+            elif kind == "name":
+                assert isinstance(value, str)
+                bound = self.files[path].bindings.get(value, [])
+                found |= self.resolve(path, bound, seen | {key})
+            else:
+                assert isinstance(value, str)
+                for other, inner in self.factories.get(value, []):
+                    found |= self.resolve(other, [inner], seen | {key})
+            if not seen:
+                self._memo[key] = frozenset(found)
+            out |= found
+        return out
+
+    def ctor(self, ident: tuple[str, int]) -> Construction:
+        return self.files[ident[0]].constructions[ident[1]]
+
+
+def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
+    linker = _Linker(files)
+    derived: dict[tuple[str, int], dict[Kind, Where]] = {}
+    consumed: set[tuple[str, int]] = set()
+    inner_of: dict[tuple[str, int], set[tuple[str, int]]] = {}
+    for facts in files:
+        model.usage += facts.usage
+        model.llm_imports += facts.llm_imports
+        model.tracing += facts.trace.mechanisms
+        for kind, where, refs in facts.derived:
+            for ident in linker.resolve(facts.path, refs):
+                derived.setdefault(ident, {}).setdefault(kind, where)
+        for number, construction in enumerate(facts.constructions):
+            ident = (facts.path, number)
+            inner = linker.resolve(facts.path, construction.inner) - {ident}
+            inner_of[ident] = inner
+            if construction.role in ("model", "function"):
+                consumed |= {i for i in inner if linker.ctor(i).role == "model"}
+    disabled = {family for f in files for family, _ in f.trace.disabled}
+    invocations = _invocations(files, linker)
+    module_settings: dict[tuple[str, Kind], Where] = {}
+    for facts in files:
+        module_settings.update(facts.module_settings)
+    tracing = model.tracing
+    agents = [c.where for f in files for c in f.constructions if c.family == "openai-agents"]
+    if agents and "openai-agents" not in disabled:
+        builtin = Where(
+            agents[0].path, agents[0].line, "openai-agents built-in tracing (default on)"
+        )
+        tracing = [*tracing, (("openai-agents",), builtin)]
+    for facts in files:
+        for number, construction in enumerate(facts.constructions):
+            ident = (facts.path, number)
+            if construction.role in ("client", "http") or ident in consumed:
+                continue
+            settings = _settings(construction, linker, inner_of[ident], derived.get(ident, {}))
+            for kind, where in _all_wrapped(invocations.get(ident, [])).items():
+                settings.setdefault(kind, where)
+            for kind in ("timeout", "retry"):
+                if (
+                    construction.family in ("litellm",)
+                    and (construction.family, kind) in module_settings
+                ):
+                    settings.setdefault(kind, module_settings[(construction.family, kind)])
+            kind_name = "local" if construction.role == "local" else "framework"
+            if construction.role == "function":
+                kind_name = "sdk"
+            trace = settings.get("trace") or _project_trace(construction.family, tracing, disabled)
+            model.calls.append(
+                LLMCall(
+                    construction.where,
+                    construction.family,
+                    kind_name,
+                    settings.get("timeout"),
+                    settings.get("retry"),
+                    trace,
+                    construction.model,
+                )
+            )
+        for use in facts.uses:
+            call = _sdk_call(use, facts, linker, module_settings, tracing, disabled)
+            if call is not None:
+                model.calls.append(call)
+    model.calls.sort(key=lambda c: (c.where.path, c.where.line))
+    model.usage.sort(key=lambda w: (w.path, w.line))
+    opaque = [w for f in files for w in f.opaque]
+    if opaque and not model.calls:
+        model.unknown += opaque[:1]
+    return model
+
+
+def _settings(
+    construction: Construction,
+    linker: _Linker,
+    inner: set[tuple[str, int]],
+    derived: dict[Kind, Where],
+) -> dict[Kind, Where]:
+    found: dict[Kind, Where] = dict(construction.wrappers)
+    pairs: tuple[tuple[Kind, Where | None], ...] = (
+        ("timeout", construction.timeout),
+        ("retry", construction.retry),
+    )
+    for kind, where in pairs:
+        if where is not None:
+            found.setdefault(kind, where)
+    for kind, where in derived.items():
+        found.setdefault(kind, where)
+    for ident in sorted(inner):
+        other = linker.ctor(ident)
+        for kind, where in (("timeout", other.timeout), ("retry", other.retry)):
+            if where is not None:
+                found.setdefault("timeout" if kind == "timeout" else "retry", where)
+    return found
+
+
+def _invocations(files: list[FileFacts], linker: _Linker) -> dict[tuple[str, int], list[Use]]:
+    """Framework models -> the invocations (`.invoke`, `Runner.run`) linked to them."""
+    out: dict[tuple[str, int], list[Use]] = {}
+    for facts in files:
+        for use in facts.uses:
+            if use.families:
+                continue
+            for ident in linker.resolve(facts.path, use.receiver):
+                if linker.ctor(ident).role == "model":
+                    out.setdefault(ident, []).append(use)
+    return out
+
+
+def _all_wrapped(uses: list[Use]) -> dict[Kind, Where]:
+    """A timeout, retry or trace that wraps every invocation of a model counts for the model."""
+    if not uses:
+        return {}
+    found: dict[Kind, Where] = {}
+    for kind in ("timeout", "retry", "trace"):
+        wheres = [u.wrappers.get(kind) for u in uses]
+        if all(wheres) and wheres[0] is not None:
+            found[kind] = wheres[0]
+    return found
+
+
+def _project_trace(
+    family: str, tracing: list[tuple[tuple[str, ...], Where]], disabled: set[str]
+) -> Where | None:
+    for families, where in tracing:
+        if ALL in families or family in families:
+            return where
+    return None
+
+
+def _sdk_call(
+    use: Use,
+    facts: FileFacts,
+    linker: _Linker,
+    module_settings: dict[tuple[str, Kind], Where],
+    tracing: list[tuple[tuple[str, ...], Where]],
+    disabled: set[str],
+) -> LLMCall | None:
+    if not use.families:
+        return None
+    clients = [
+        linker.ctor(i)
+        for i in sorted(linker.resolve(facts.path, use.receiver))
+        if linker.ctor(i).role in ("client", "http")
+    ]
+    family = next((c.family for c in clients if c.family in use.families), None)
+    clients = [c for c in clients if c.family == family]
+    if family is None and use.families == ("http",):
+        family = "http"
+    if family is None and use.module in use.families:
+        family = use.module
+    if family is None and use.strong:
+        family = use.strong
+        clients = _fallback_clients(family, facts, linker)
+    if family is None:
+        return None
+    found: dict[Kind, Where] = {**use.wrappers}
+    for kind, where in use.kwargs.items():
+        found.setdefault(kind, where)
+    for kind in ("timeout", "retry"):
+        wheres = [getattr(c, kind) for c in clients]
+        if clients and all(wheres):
+            found.setdefault(kind, wheres[0])
+        if (family, kind) in module_settings and (use.module or not clients):
+            found.setdefault(kind, module_settings[(family, kind)])
+    if family == "http" and not clients and "timeout" not in found:
+        pass  # a bare requests/httpx call: its own `timeout=` is the only one
+    trace = found.get("trace") or _project_trace(family, tracing, disabled)
+    return LLMCall(
+        use.where,
+        family,
+        "http" if family == "http" else "sdk",
+        found.get("timeout"),
+        found.get("retry"),
+        trace,
+        use.model,
+    )
+
+
+def _fallback_clients(family: str, facts: FileFacts, linker: _Linker) -> list[Construction]:
+    """A client passed in from elsewhere: the family's clients in this file, else in the
+    project, stand for it (all must set a timeout for the call to have one)."""
+    local = [c for c in facts.constructions if c.role == "client" and c.family == family]
+    if local:
+        return local
+    return [
+        c
+        for f in linker.files.values()
+        for c in f.constructions
+        if c.role == "client" and c.family == family
+    ]
