@@ -49,6 +49,22 @@ def import_aliases(tree: ast.Module) -> dict[str, str]:
 
 def qualify(name: str, aliases: dict[str, str]) -> str:
     head, _, rest = name.partition(".")
-    if head in aliases:
-        return aliases[head] + ("." + rest if rest else "")
+    bare = head.split("(", 1)[0]
+    if bare in aliases:
+        return aliases[bare] + head[len(bare) :] + ("." + rest if rest else "")
     return name
+
+
+def call_path(node: ast.expr) -> str:
+    """Like `dotted`, through calls: `get_client().start_span` for that expression."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute | ast.Call):
+        if isinstance(node, ast.Call):
+            parts.append("()")
+            node = node.func
+        else:
+            parts.append("." + node.attr)
+            node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return node.id + "".join(reversed(parts))

@@ -179,13 +179,31 @@ TIMEOUT_KEYS = frozenset(
         "read_timeout",
         "timeout_s",
         "timeout_seconds",
+        "timeout_ms",
         "max_execution_time",
     }
 )
 RETRY_KEYS = frozenset(
-    {"max_retries", "num_retries", "retries", "max_attempts", "retry", "retry_policy"}
+    {
+        "max_retries",
+        "num_retries",
+        "retries",
+        "max_attempts",
+        "retry",
+        "retry_policy",
+        "retry_options",
+        "retry_config",
+    }
 )
-MODEL_KEYS = ("model", "model_name", "model_id", "deployment_name", "azure_deployment", "llm")
+MODEL_KEYS = (
+    "model",
+    "model_name",
+    "model_id",
+    "modelId",
+    "deployment_name",
+    "azure_deployment",
+    "llm",
+)
 
 # Calls that run a framework model or a chain built from one.
 INVOKE_METHODS = frozenset(

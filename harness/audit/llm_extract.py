@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from harness.audit import llm_catalog as cat
-from harness.audit.llm_base import Where, dotted, import_aliases, qualify
+from harness.audit.llm_base import Where, call_path, dotted, import_aliases, qualify
 from harness.audit.llm_trace import TraceFacts, decorator_trace, scan_trace
 
 Kind = Literal["timeout", "retry", "trace"]
@@ -173,6 +173,7 @@ class _Extractor:
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
         self._ctor_of: dict[int, int] = {}
+        self._pending_models: list[tuple[ast.Call, str, Construction]] = []
         self.http_file = bool(cat.HTTP_MODULES & set(self.aliases.values())) and any(
             host in text for host in cat.PROVIDER_HOSTS
         )
@@ -186,8 +187,12 @@ class _Extractor:
     def run(self) -> FileFacts:
         self._imports()
         calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call)]
-        for call in calls:
+        for call in reversed(calls):  # inner calls first: `Agent(model=Model(...))`
             self._construction(call)
+        # Models once every construction is known: `Agent(llm=llm)` reads `llm = LLM(...)`.
+        for call, qual, construction in self._pending_models:
+            if construction.model is None:
+                construction.model = self._model_of(call, qual)
         for call in calls:
             self._use(call)
         for _ in range(2):  # bindings refer to each other in any order
@@ -210,7 +215,8 @@ class _Extractor:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 modules = [node.module]
             for module in modules:
-                if _llm_module(module):
+                sdk = self.openai_agents and module.split(".", 1)[0] == "agents"
+                if _llm_module(module) or sdk:
                     self.facts.llm_imports.append(Where(self.path, node.lineno, module))
                 if module.split(".", 1)[0] in cat.OPAQUE_MODULES:
                     self.facts.opaque.append(Where(self.path, node.lineno, module))
@@ -218,7 +224,8 @@ class _Extractor:
     # ----- constructions ------------------------------------------------------------------
 
     def _construction(self, call: ast.Call) -> None:
-        name = dotted(call.func)
+        func = call.func.value if isinstance(call.func, ast.Subscript) else call.func
+        name = dotted(func)  # `Agent[Context](...)` is a construction of Agent
         if not name:
             return
         qual = qualify(name, self.aliases)
@@ -237,7 +244,9 @@ class _Extractor:
                 return
             role = "local"
         elif family := framework_family(qual):
-            if family == "openai-agents" and last == "Agent" and not self.openai_agents:
+            if family == "openai-agents" and last == "Agent" and not self._agents_sdk(call):
+                return
+            if family == "langchain" and not _langchain_model(qual):
                 return
             role = "model"
         elif qual in _HTTP_CLIENTS and self.http_file:
@@ -251,7 +260,7 @@ class _Extractor:
             role,
             settings.get("timeout"),
             settings.get("retry"),
-            self._model_of(call, qual) if role != "client" else None,
+            None,
             [r for v in [*call.args, *(k.value for k in call.keywords)] for r in self.refs(v)],
         )
         if role == "http" and qual.startswith("httpx.") and "timeout" not in settings:
@@ -260,16 +269,23 @@ class _Extractor:
             construction.wrappers = self._wrappers(call)
         self._ctor_of[id(call)] = len(self.facts.constructions)
         self.facts.constructions.append(construction)
+        if role != "client":
+            self._pending_models.append((call, qual, construction))
 
-    def _model_of(self, call: ast.Call, qual: str) -> ModelRef | None:
+    def _agents_sdk(self, call: ast.Call) -> bool:
+        """`from agents import Agent` is the openai-agents SDK (not a package of the project's
+        own called agents) when the file uses the SDK's runner or tools, or the call reads like
+        its Agent (`instructions=`, `handoffs=`)."""
+        keywords = {k.arg for k in call.keywords}
+        return self.openai_agents or bool(keywords & {"instructions", "handoffs", "output_type"})
+
+    def _model_of(self, call: ast.Call, qual: str, depth: int = 0) -> ModelRef | None:
         for kw in call.keywords:
-            if kw.arg in cat.MODEL_KEYS:
-                return self.classify(kw.value, call)
-            if kw.arg == "model_path":
-                return self.classify(kw.value, call)
+            if kw.arg in cat.MODEL_KEYS or kw.arg == "model_path":
+                return self.classify(kw.value, call, depth)
         positional_model = qual.endswith(("init_chat_model", "GenerativeModel", ".LM", ".Agent"))
         if call.args and positional_model:
-            return self.classify(call.args[0], call)
+            return self.classify(call.args[0], call, depth)
         return None
 
     # ----- uses ---------------------------------------------------------------------------
@@ -278,6 +294,8 @@ class _Extractor:
         if id(call) in self._ctor_of or not isinstance(call.func, ast.Attribute):
             return
         attrs, chain = _chain(call.func)
+        if not attrs:
+            return
         families = tuple(
             family
             for family, tails in cat.CLIENT_TAILS.items()
@@ -289,7 +307,7 @@ class _Extractor:
         post = self.http_file and attrs[-1] in cat.HTTP_POSTS and not families
         if not (families or invoke or runner or post):
             return
-        where = Where(self.path, call.lineno, ".".join(attrs) + "(...)")
+        where = Where(self.path, call.lineno, ".".join(attrs[-(tail_len or 1) :]) + "(...)")
         kwargs = config_kwargs(call, self.path)
         for chained in chain:
             for kind, found in config_kwargs(chained, self.path).items():
@@ -327,7 +345,7 @@ class _Extractor:
 
     def _call_model(self, call: ast.Call) -> ModelRef | None:
         for kw in call.keywords:
-            if kw.arg == "model":
+            if kw.arg in cat.MODEL_KEYS and kw.arg != "llm":
                 return self.classify(kw.value, call)
         return None
 
@@ -362,7 +380,7 @@ class _Extractor:
     def _with_wrapper(self, node: ast.With | ast.AsyncWith, found: dict[Kind, Where]) -> None:
         for item in node.items:
             expr = item.context_expr
-            name = dotted(expr.func) if isinstance(expr, ast.Call) else dotted(expr)
+            name = call_path(expr.func) if isinstance(expr, ast.Call) else call_path(expr)
             last = name.rsplit(".", 1)[-1]
             if last in TIMEOUT_CONTEXTS:
                 found.setdefault("timeout", Where(self.path, node.lineno, f"with {name}(...)"))
@@ -476,7 +494,11 @@ class _Extractor:
             literal = all(b and b.kind == "literal" for b in branches)
             return ModelRef("literal" if literal else "config", where)
         if isinstance(node, ast.Call) and id(node) in self._ctor_of:
-            return self.facts.constructions[self._ctor_of[id(node)]].model
+            inner = self.facts.constructions[self._ctor_of[id(node)]]
+            if inner.model is None and depth < 3:
+                qual = qualify(dotted(node.func), self.aliases)
+                inner.model = self._model_of(node, qual, depth + 1)
+            return inner.model
         if isinstance(node, ast.Name) and depth < 3:
             return self._classify_name(node, at, depth) or ModelRef("config", where)
         if isinstance(node, ast.Attribute) and dotted(node).startswith("self.") and depth < 3:
@@ -496,8 +518,10 @@ class _Extractor:
             if node.id in names:
                 return None
             values = self._assigned(node.id, function)
-            if values:
-                return self.classify(values[-1], values[-1], depth + 1)
+            before = [v for v in values if v.lineno <= getattr(at, "lineno", 0)]
+            if before or values:
+                value = (before or values)[-1]
+                return self.classify(value, value, depth + 1)
         values = [
             s.value
             for s in self.tree.body
@@ -583,6 +607,24 @@ _AGENTS_MARKERS = frozenset(
 _HTTP_CLIENTS = frozenset(
     {"httpx.Client", "httpx.AsyncClient", "requests.Session", "aiohttp.ClientSession"}
 )
+
+
+_NOT_MODELS = re.compile(
+    r"(?:Template|Message|MessageChunk|History|Result|Generation|GenerationChunk|Session|"
+    r"PromptValue|Loader|Memory|Callback\w*)\Z"
+)
+
+
+def _langchain_model(qual: str) -> bool:
+    """A LangChain chat model or LLM class: from a provider package (`langchain_openai`) or the
+    chat_models/llms modules, never a prompt, message or history class."""
+    module, _, name = qual.rpartition(".")
+    if qual.endswith("init_chat_model"):
+        return True
+    if not module.startswith("langchain") or module.startswith("langchain_core"):
+        return False
+    helpers = (".prompts", ".messages", ".schema", ".memory", ".callbacks")
+    return not (_NOT_MODELS.search(name) or any(part in module for part in helpers))
 
 
 def _llm_module(module: str) -> bool:

@@ -21,6 +21,7 @@ What counts (the policy the checks document):
 from __future__ import annotations
 
 import ast
+import re
 import weakref
 from dataclasses import dataclass, field
 
@@ -92,7 +93,7 @@ NEEDLES = (
     "phoenix",
     "langfuse",
     "LANGSMITH",
-    "LANGCHAIN_TRACING",
+    "TRACING",
 )
 
 
@@ -141,33 +142,75 @@ def is_app_file(rel: str) -> bool:
     return not any(p in NON_APP_DIRS or p.startswith(".") for p in parts)
 
 
+# Python 3.12 syntax this interpreter may not read: `type X = ...` and generic parameter lists.
+_TYPE_ALIAS = re.compile(r"^(\s*)type\s+(\w+)\s*(?:\[[^\]=]*\])?\s*=", re.MULTILINE)
+_GENERIC_DEF = re.compile(
+    r"^(\s*(?:async\s+)?(?:def|class)\s+\w+)\[[^\]]*\](?=\s*[(:])", re.MULTILINE
+)
+
+
+def parse(text: str, rel: str) -> ast.Module:
+    """The file's AST; newer syntax (PEP 695) is rewritten line for line when this Python
+    cannot read it, so a 3.12 project is still read on 3.11."""
+    try:
+        return ast.parse(text, rel)
+    except SyntaxError:
+        downgraded = _GENERIC_DEF.sub(r"\1", _TYPE_ALIAS.sub(r"\1\2 =", text))
+        if downgraded == text:
+            raise
+        return ast.parse(downgraded, rel)
+
+
 def build(index: RepoIndex) -> LLMModel:
     files: list[FileFacts] = []
     model = LLMModel()
-    for rel in index.python_files():
-        if not is_app_file(rel):
-            continue
+    parsed: set[str] = set()
+    app_files = [rel for rel in index.python_files() if is_app_file(rel)]
+    for rel in app_files:
         text = index.text(rel)
-        if text is None or not any(needle in text for needle in NEEDLES):
-            continue
-        try:
-            tree = ast.parse(text, rel)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            if any(needle in text for needle in NEEDLES[:30]):
-                reason = getattr(exc, "msg", None) or type(exc).__name__
-                line = getattr(exc, "lineno", None) or 1
-                model.unknown.append(Where(rel, line, f"does not parse ({reason})"))
-            continue
-        try:
-            files.append(extract(rel, tree, text))
-        except RecursionError:
-            model.unknown.append(Where(rel, 1, "too deeply nested to read"))
-        del tree  # facts only: trees are not kept
+        if text is not None and any(needle in text for needle in NEEDLES):
+            parsed.add(rel)
+            _read(rel, text, files, model)
+    # Callers of a factory defined elsewhere (`client = get_client()`) need not import any
+    # model library: read the files that call one.
+    factories = _llm_factories(files)
+    if factories:
+        calls = tuple(f"{name}(" for name in sorted(factories))
+        for rel in app_files:
+            text = index.text(rel)
+            if rel not in parsed and text is not None and any(c in text for c in calls):
+                _read(rel, text, files, model)
     for rel in index.match(*ENV_FILES):
         text = index.text(rel)
         if text and "TRACING" in text:
             model.tracing += env_switches(rel, text)
     return _link(files, model)
+
+
+def _read(rel: str, text: str, files: list[FileFacts], model: LLMModel) -> None:
+    try:
+        tree = parse(text, rel)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        if any(needle in text for needle in NEEDLES[:30]):
+            reason = getattr(exc, "msg", None) or type(exc).__name__
+            line = getattr(exc, "lineno", None) or 1
+            model.unknown.append(Where(rel, line, f"does not parse ({reason})"))
+        return
+    try:
+        files.append(extract(rel, tree, text))
+    except RecursionError:
+        model.unknown.append(Where(rel, 1, "too deeply nested to read"))
+
+
+def _llm_factories(files: list[FileFacts]) -> set[str]:
+    """Names of functions that return a client or a model (resolved across files)."""
+    linker = _Linker(files)
+    return {
+        name
+        for facts in files
+        for name, refs in facts.factories.items()
+        if linker.resolve(facts.path, refs)
+    }
 
 
 class _Linker:
@@ -237,7 +280,13 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
     for facts in files:
         module_settings.update(facts.module_settings)
     tracing = model.tracing
-    agents = [c.where for f in files for c in f.constructions if c.family == "openai-agents"]
+    agents = [
+        c.where
+        for f in files
+        for n, c in enumerate(f.constructions)
+        if c.family == "openai-agents" and (f.path, n) not in consumed
+    ]
+    agents.sort(key=lambda w: (w.path, w.line))
     if agents and "openai-agents" not in disabled:
         builtin = Where(
             agents[0].path, agents[0].line, "openai-agents built-in tracing (default on)"
@@ -300,11 +349,19 @@ def _settings(
             found.setdefault(kind, where)
     for kind, where in derived.items():
         found.setdefault(kind, where)
-    for ident in sorted(inner):
+    # What the model is built from (a client, an inner model), to any depth.
+    seen: set[tuple[str, int]] = set()
+    todo = sorted(inner)
+    while todo:
+        ident = todo.pop(0)
+        if ident in seen:
+            continue
+        seen.add(ident)
         other = linker.ctor(ident)
         for kind, where in (("timeout", other.timeout), ("retry", other.retry)):
             if where is not None:
                 found.setdefault("timeout" if kind == "timeout" else "retry", where)
+        todo += sorted(linker.resolve(ident[0], other.inner) - seen)
     return found
 
 

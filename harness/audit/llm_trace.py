@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from harness.audit.llm_base import Where, dotted, qualify
+from harness.audit.llm_base import Where, call_path, dotted, qualify
 
 ALL = "all"
 
@@ -128,7 +128,7 @@ def scan_trace(tree: ast.Module, aliases: dict[str, str], path: str) -> TraceFac
             add(("openai",), _import_line(tree, "langfuse.openai"), "Langfuse OpenAI drop-in")
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            name = dotted(node.func)
+            name = call_path(node.func)
             qual = qualify(name, aliases) if name else ""
             _call_mechanism(node, name, qual, add, facts, path)
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -167,6 +167,7 @@ def _call_mechanism(
     elif last == "instrument" and isinstance(node.func, ast.Attribute):
         target = node.func.value
         inner = dotted(target.func) if isinstance(target, ast.Call) else dotted(target)
+        inner = inner.rsplit(".", 1)[-1]
         if inner.endswith("Instrumentor"):
             add(_flavour(inner.removesuffix("Instrumentor")), line, f"{inner}().instrument()")
     elif "langfuse" in qual and last in ("CallbackHandler", "LangchainCallbackHandler"):

@@ -13,6 +13,65 @@ _UPLOAD_IMPORT = re.compile(
     r"^\s*from\s+(?:fastapi|starlette)\S*\s+import[^\n]*\bUploadFile\b", re.MULTILINE
 )
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
+# Dotted module paths, for tags a package root alone does not give (`google.genai`,
+# `langchain_community.vectorstores`): matched by prefix against DOTTED_TAGS.
+_DOTTED_IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+DOTTED_TAGS: dict[str, tuple[str, ...]] = {
+    "llm": (
+        "google.genai",
+        "google.generativeai",
+        "google.adk",
+        "vertexai.generative_models",
+        "langchain_",
+        "huggingface_hub",
+        "llama_cpp",
+        "autogen_agentchat",
+        "autogen_ext",
+        "semantic_kernel",
+        "haystack.components.generators",
+        "smolagents",
+        "crewai",
+        "agents",
+    ),
+    "rag": (
+        "langchain_community.vectorstores",
+        "langchain_chroma",
+        "langchain_pinecone",
+        "langchain_qdrant",
+        "langchain_postgres",
+        "langchain_milvus",
+        "langchain_weaviate",
+        "langchain_elasticsearch",
+        "langchain_community.retrievers",
+        "langchain.retrievers",
+        "langchain_text_splitters",
+        "llama_index.core.indices",
+        "llama_index.vector_stores",
+        "haystack.document_stores",
+        "haystack.components.retrievers",
+        "pymilvus",
+        "weaviate",
+        "pinecone",
+        "chromadb",
+        "qdrant_client",
+        "redisvl",
+        "txtai",
+    ),
+    "agent": (
+        "google.adk",
+        "langchain.agents",
+        "llama_index.core.agent",
+        "autogen_agentchat",
+        "semantic_kernel.agents",
+        "haystack.components.agents",
+    ),
+}
+_FROM_GOOGLE = re.compile(
+    r"^\s*from\s+google\s+import\s+[^\n]*?\b(genai|generativeai|adk)\b", re.MULTILINE
+)
+_AGENTS_SDK = re.compile(
+    r"^\s*from\s+agents\s+import\s+[^\n]*\b(?:Runner|function_tool)\b", re.MULTILINE
+)
 MODULE_TAGS: dict[str, frozenset[str]] = {
     "fastapi": frozenset({"fastapi"}),
     "llm": frozenset(
@@ -31,6 +90,9 @@ MODULE_TAGS: dict[str, frozenset[str]] = {
             "langgraph",
             "pydantic_ai",
             "google_genai",
+            "together",
+            "dspy",
+            "instructor",
         }
     ),
     "rag": frozenset(
@@ -73,14 +135,31 @@ def detect_stack(index: RepoIndex) -> dict[str, str]:
             continue
         text = index.text(rel) or ""
         modules = set(_IMPORT.findall(text))
+        if "agents" in modules and not _AGENTS_SDK.search(text):
+            modules.discard("agents")  # a package of the project's own, not openai-agents
+        dotted = set(_DOTTED_IMPORT.findall(text))
+        dotted |= {f"google.{m}" for m in _FROM_GOOGLE.findall(text)}
         for tag, wanted in MODULE_TAGS.items():
-            if tag not in stack and modules & wanted:
+            if tag not in stack and (modules & wanted or _dotted_match(dotted, modules, tag)):
                 stack[tag] = rel
         if "app" not in stack and modules & (WEB_FRAMEWORKS | MODULE_TAGS["llm"]):
             stack["app"] = rel
         if "uploads" not in stack and _UPLOAD_IMPORT.search(text):
             stack["uploads"] = rel
     return dict(sorted(stack.items()))
+
+
+def _dotted_match(dotted: set[str], roots: set[str], tag: str) -> bool:
+    for prefix in DOTTED_TAGS.get(tag, ()):
+        if prefix == "agents":
+            found = "agents" in roots  # the openai-agents SDK, checked above
+        elif prefix.endswith("_"):
+            found = any(m.startswith(prefix) for m in dotted)
+        else:
+            found = any(m == prefix or m.startswith(prefix + ".") for m in dotted)
+        if found:
+            return True
+    return False
 
 
 def applies(applies_to: list[str], stack: dict[str, str]) -> tuple[bool, str]:
