@@ -154,17 +154,25 @@ MODELS: dict[str, str] = {
     "vertexai.preview.generative_models.GenerativeModel": "google-generativeai",
 }
 MODEL_PREFIXES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("langchain", re.compile(r"(?:Azure)?Chat[A-Z]\w*\Z"), "langchain"),
+    ("langchain", re.compile(r"[A-Z]\w*\Z"), "langchain"),
     ("llama_index.llms.", re.compile(r"[A-Z]\w*\Z"), "llamaindex"),
     ("haystack", re.compile(r"\w*(?:Chat)?Generator\Z"), "haystack"),
     ("smolagents", re.compile(r"\w*Model\Z"), "smolagents"),
     ("pydantic_ai.models.", re.compile(r"\w+Model\Z"), "pydantic-ai"),
     ("agents", re.compile(r"OpenAI(?:ChatCompletions|Responses)Model\Z"), "openai-agents"),
+    ("google.adk.models", re.compile(r"\w*(?:Llm|Gemini|Claude)\Z"), "google-adk"),
+    (
+        "semantic_kernel.connectors.ai",
+        re.compile(r"\w*(?:ChatCompletion|TextCompletion|Prompt\w*)\Z"),
+        "semantic-kernel",
+    ),
 )
 # Local runtimes: no network, so timeouts and retries are not asked of them.
 LOCAL: dict[str, str] = {
     "llama_cpp.Llama": "llama-cpp",
     "transformers.pipeline": "transformers",
+    "transformers.AutoModelForCausalLM": "transformers",
+    "transformers.AutoModelForSeq2SeqLM": "transformers",
     "vllm.LLM": "vllm",
 }
 LOCAL_TASKS = frozenset({"text-generation", "text2text-generation", "conversational"})
@@ -202,8 +210,13 @@ MODEL_KEYS = (
     "modelId",
     "deployment_name",
     "azure_deployment",
+    "ai_model_id",
+    "repo_id",
     "llm",
 )
+# Families whose models fall back to a library default when none is named: a construction that
+# names none has its model fixed in code (the library's choice), not in configuration.
+DEFAULT_MODEL_FAMILIES = frozenset({"langchain", "llamaindex", "smolagents", "haystack"})
 
 # Calls that run a framework model or a chain built from one.
 INVOKE_METHODS = frozenset(
@@ -342,3 +355,5 @@ LLM_MODULES = frozenset(
 # Frameworks seen in imports whose model calls this model does not read: a project using only
 # these is `unknown`, not `n/a`.
 OPAQUE_MODULES = frozenset({"semantic_kernel", "autogen", "autogen_agentchat", "camel", "langroid"})
+# Model calls through an HTTP client count only when the URL names a provider's API.
+HTTP_CALLS = frozenset({"post", "request", "stream"})

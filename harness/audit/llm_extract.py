@@ -59,6 +59,7 @@ class Use:
     kwargs: dict[Kind, Where] = field(default_factory=dict)
     wrappers: dict[Kind, Where] = field(default_factory=dict)
     model: ModelRef | None = None
+    configured: bool = False  # an invocation given a config or callbacks (`invoke(x, config)`)
 
 
 @dataclass
@@ -69,6 +70,8 @@ class FileFacts:
     factories: dict[str, list[Ref]] = field(default_factory=dict)
     uses: list[Use] = field(default_factory=list)
     derived: list[tuple[Kind, Where, list[Ref]]] = field(default_factory=list)
+    # `llm.model_name = "gpt-4o"`: a literal model set on a model after it was built.
+    overrides: list[tuple[list[Ref], ModelRef]] = field(default_factory=list)
     module_settings: dict[tuple[str, Kind], Where] = field(default_factory=dict)
     trace: TraceFacts = field(default_factory=TraceFacts)
     usage: list[Where] = field(default_factory=list)
@@ -100,17 +103,28 @@ _FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 def lookup(qual: str, table: dict[str, str]) -> str | None:
     """A catalog entry for `qual`, also under its package root (`openai.lib.azure.AzureOpenAI`
-    is `openai.AzureOpenAI`); the langfuse drop-in (`langfuse.openai.OpenAI`) is the SDK's."""
+    is `openai.AzureOpenAI`, `autogen_ext.models.X` is `autogen_ext.models.openai.X`); the
+    langfuse drop-in (`langfuse.openai.OpenAI`) is the SDK's."""
     qual = qual.removeprefix("langfuse.")
     if qual in table:
         return table[qual]
-    parts = qual.split(".")
-    for keep in (1, 2, 3):
-        if len(parts) > keep + 1:
-            candidate = ".".join([*parts[:keep], parts[-1]])
-            if candidate in table:
-                return table[candidate]
-    return None
+    if "." not in qual:
+        return None
+    root, last = qual.split(".", 1)[0], qual.rsplit(".", 1)[-1]
+    return _by_root(table).get((root, last))
+
+
+_ROOT_INDEX: dict[int, dict[tuple[str, str], str]] = {}
+
+
+def _by_root(table: dict[str, str]) -> dict[tuple[str, str], str]:
+    found = _ROOT_INDEX.get(id(table))
+    if found is None:
+        found = {}
+        for key, family in table.items():
+            found.setdefault((key.split(".", 1)[0], key.rsplit(".", 1)[-1]), family)
+        _ROOT_INDEX[id(table)] = found
+    return found
 
 
 def framework_family(qual: str) -> str | None:
@@ -174,6 +188,7 @@ class _Extractor:
                 self.parents[id(child)] = node
         self._ctor_of: dict[int, int] = {}
         self._pending_models: list[tuple[ast.Call, str, Construction]] = []
+        self._calls_by_name: dict[str, list[ast.Call]] | None = None
         self.http_file = bool(cat.HTTP_MODULES & set(self.aliases.values())) and any(
             host in text for host in cat.PROVIDER_HOSTS
         )
@@ -193,11 +208,19 @@ class _Extractor:
         for call, qual, construction in self._pending_models:
             if construction.model is None:
                 construction.model = self._model_of(call, qual)
+            spread = any(k.arg is None for k in call.keywords)
+            default = construction.family in cat.DEFAULT_MODEL_FAMILIES
+            bare = construction.model is None and not spread and not construction.inner
+            # init_chat_model() without a model is configurable by design (configurable_fields).
+            if bare and default and not qual.endswith("init_chat_model"):
+                where = Where(self.path, call.lineno, "none named: the library default")
+                construction.model = ModelRef("literal", where)
         for call in calls:
             self._use(call)
         for _ in range(2):  # bindings refer to each other in any order
             self._bindings()
         self._factories()
+        self._overrides()
         self.facts.trace = scan_trace(self.tree, self.aliases, self.path)
         self._usage()
         self._module_settings()
@@ -229,6 +252,8 @@ class _Extractor:
         if not name:
             return
         qual = qualify(name, self.aliases)
+        if qual.endswith(_CLASS_CONSTRUCTORS):  # `AutoModelForCausalLM.from_pretrained(...)`
+            qual = qual.rsplit(".", 1)[0]
         last = qual.rsplit(".", 1)[-1]
         role: cat.Role | Literal["http"] | None = None
         family = lookup(qual, cat.CLIENTS)
@@ -240,7 +265,7 @@ class _Extractor:
             role = "function"
         elif family := lookup(qual, cat.LOCAL):
             task = _first_string(call, "task")
-            if family == "transformers" and task not in cat.LOCAL_TASKS:
+            if last == "pipeline" and task not in cat.LOCAL_TASKS:
                 return
             role = "local"
         elif family := framework_family(qual):
@@ -283,7 +308,9 @@ class _Extractor:
         for kw in call.keywords:
             if kw.arg in cat.MODEL_KEYS or kw.arg == "model_path":
                 return self.classify(kw.value, call, depth)
-        positional_model = qual.endswith(("init_chat_model", "GenerativeModel", ".LM", ".Agent"))
+        positional_model = qual.endswith(
+            ("init_chat_model", "GenerativeModel", ".LM", ".Agent", "Llama", *_LOCAL_CLASSES)
+        )
         if call.args and positional_model:
             return self.classify(call.args[0], call, depth)
         return None
@@ -304,7 +331,12 @@ class _Extractor:
         tail_len = _tail_len(attrs, families)
         invoke = not families and attrs[-1] in cat.INVOKE_METHODS
         runner = dotted(call.func) in ("Runner.run", "Runner.run_sync", "Runner.run_streamed")
-        post = self.http_file and attrs[-1] in cat.HTTP_POSTS and not families
+        post = (
+            self.http_file
+            and attrs[-1] in cat.HTTP_POSTS
+            and not families
+            and self._provider_url(call)
+        )
         if not (families or invoke or runner or post):
             return
         where = Where(self.path, call.lineno, ".".join(attrs[-(tail_len or 1) :]) + "(...)")
@@ -335,9 +367,35 @@ class _Extractor:
         if post:
             families = ("http",)
             model = _json_model(call, self)
+            if module is None and qualify(head, self.aliases) in cat.HTTP_MODULES:
+                module = "http"  # requests.post(...), httpx.post(...)
         else:
             model = self._call_model(call)
-        self.facts.uses.append(Use(where, refs, families, strong, module, kwargs, wrappers, model))
+        configured = any(k.arg in ("config", "callbacks") for k in call.keywords) or (
+            invoke and len(call.args) >= 2
+        )
+        self.facts.uses.append(
+            Use(where, refs, families, strong, module, kwargs, wrappers, model, configured)
+        )
+
+    def _provider_url(self, call: ast.Call) -> bool:
+        """The URL of an HTTP call may be a provider's API: a literal naming one, or a value
+        computed elsewhere in a file that names one."""
+        url = call.args[0] if call.args else None
+        for kw in call.keywords:
+            if kw.arg == "url":
+                url = kw.value
+        if isinstance(url, ast.Name):
+            values = [v for v in self._assigned(url.id, self.tree) if isinstance(v, ast.Constant)]
+            url = values[-1] if values else url
+        if isinstance(url, ast.Constant) and isinstance(url.value, str):
+            return any(host in url.value for host in cat.PROVIDER_HOSTS)
+        if isinstance(url, ast.JoinedStr):
+            parts = [v.value for v in url.values if isinstance(v, ast.Constant)]
+            text = "".join(p for p in parts if isinstance(p, str))
+            if "://" in text:
+                return any(host in text for host in cat.PROVIDER_HOSTS)
+        return url is not None
 
     def _imports_family(self, family: str) -> bool:
         roots = cat.STRONG_TAILS[family]
@@ -351,7 +409,7 @@ class _Extractor:
 
     # ----- what is around a call ----------------------------------------------------------
 
-    def _wrappers(self, call: ast.Call) -> dict[Kind, Where]:
+    def _wrappers(self, call: ast.Call, depth: int = 0) -> dict[Kind, Where]:
         found: dict[Kind, Where] = {}
         child: ast.AST = call
         node = self.parents.get(id(call))
@@ -371,11 +429,37 @@ class _Extractor:
                     found.setdefault("retry", Where(self.path, node.lineno, "retry loop"))
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._decorator_wrappers(node, found)
+                if depth < 2 and len(found) < 3:
+                    for kind, where in self._from_callers(node, depth).items():
+                        found.setdefault(kind, where)
                 break
             elif isinstance(node, ast.Lambda | ast.ClassDef):
                 break
             child, node = node, self.parents.get(id(node))
         return found
+
+    def _from_callers(
+        self, function: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
+    ) -> dict[Kind, Where]:
+        """What wraps every call of `function` in this file (a retry loop in `generate` around
+        `self._generate_once(...)`, an `@observe` handler calling a helper) wraps its body."""
+        if self._calls_by_name is None:
+            self._calls_by_name = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call):
+                    name = dotted(node.func)
+                    if name.count(".") == 0 or name.startswith(("self.", "cls.")):
+                        last = name.rsplit(".", 1)[-1]
+                        self._calls_by_name.setdefault(last, []).append(node)
+        callers = self._calls_by_name.get(function.name, [])
+        if not callers or len(callers) > 20:
+            return {}
+        each = [self._wrappers(c, depth + 1) for c in callers]
+        return {
+            kind: each[0][kind]
+            for kind in ("timeout", "retry", "trace")
+            if all(kind in w for w in each)
+        }
 
     def _with_wrapper(self, node: ast.With | ast.AsyncWith, found: dict[Kind, Where]) -> None:
         for item in node.items:
@@ -402,6 +486,11 @@ class _Extractor:
                 found.setdefault("timeout", Where(self.path, line, f"@{name}"))
             elif decorator_trace(qual):
                 found.setdefault("trace", Where(self.path, line, f"@{name}"))
+        if "trace" not in found:
+            recorded = _records_generation(function)
+            if recorded is not None:
+                what = f"{call_path(recorded.func)}(...) in {function.name}"
+                found["trace"] = Where(self.path, recorded.lineno, what)
 
     # ----- bindings and factories ---------------------------------------------------------
 
@@ -430,6 +519,10 @@ class _Extractor:
             return self.refs(node.left) + self.refs(node.right)
         if isinstance(node, ast.IfExp):
             return self.refs(node.body) + self.refs(node.orelse)
+        if isinstance(node, ast.BoolOp):  # `client or self._client`
+            return [r for v in node.values for r in self.refs(v)]
+        if isinstance(node, ast.Tuple):  # `return client, info`
+            return [r for v in node.elts for r in self.refs(v)]
         key = dotted(node)
         return [("name", key)] if key else []
 
@@ -460,13 +553,24 @@ class _Extractor:
             if not refs:
                 continue
             for target in targets:
-                key = dotted(target)
-                if key:
+                names = target.elts if isinstance(target, ast.Tuple) else [target]
+                for key in filter(None, map(dotted, names)):
                     bindings.setdefault(key, [])
                     bindings[key] += [
                         r for r in refs if r not in bindings[key] and r != ("name", key)
                     ]
         self.facts.bindings = bindings
+
+    def _overrides(self) -> None:
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr in ("model", "model_name"):
+                    found = self.classify(node.value, node)
+                    refs = self.refs(target.value)
+                    if found and found.kind == "literal" and refs and target.value is not None:
+                        self.facts.overrides.append((refs, found))
 
     def _factories(self) -> None:
         for node in ast.walk(self.tree):
@@ -493,6 +597,8 @@ class _Extractor:
             branches = [self.classify(b, at, depth + 1) for b in (node.body, node.orelse)]
             literal = all(b and b.kind == "literal" for b in branches)
             return ModelRef("literal" if literal else "config", where)
+        if isinstance(node, ast.Call) and _named_model_call(node):
+            return ModelRef("literal", where)  # get_chat_model("gpt-5-mini", ...)
         if isinstance(node, ast.Call) and id(node) in self._ctor_of:
             inner = self.facts.constructions[self._ctor_of[id(node)]]
             if inner.model is None and depth < 3:
@@ -609,6 +715,7 @@ _HTTP_CLIENTS = frozenset(
 )
 
 
+_LANGCHAIN_LLM = re.compile(r"(?:Endpoint|Hub|Pipeline|LLM|OpenAI|Ollama|Bedrock|VertexAI)\Z")
 _NOT_MODELS = re.compile(
     r"(?:Template|Message|MessageChunk|History|Result|Generation|GenerationChunk|Session|"
     r"PromptValue|Loader|Memory|Callback\w*)\Z"
@@ -623,8 +730,36 @@ def _langchain_model(qual: str) -> bool:
         return True
     if not module.startswith("langchain") or module.startswith("langchain_core"):
         return False
+    if not (name.startswith(("Chat", "AzureChat")) or _LANGCHAIN_LLM.search(name)):
+        return False
     helpers = (".prompts", ".messages", ".schema", ".memory", ".callbacks")
     return not (_NOT_MODELS.search(name) or any(part in module for part in helpers))
+
+
+_LOCAL_CLASSES = ("AutoModelForCausalLM", "AutoModelForSeq2SeqLM")
+_CLASS_CONSTRUCTORS = (".from_pretrained", ".from_model_id", ".from_defaults")
+_GENERATION_CALLS = frozenset(
+    {"generation", "start_generation", "update_current_generation", "start_observation"}
+)
+
+
+def _records_generation(function: ast.AST) -> ast.Call | None:
+    """A Langfuse generation recorded by hand in the function's body (`trace.generation(...)`,
+    `langfuse.update_current_generation(...)`): the call it wraps is traced."""
+    for node in _own_nodes(function):
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Attribute) and func.attr in _GENERATION_CALLS:
+            assert isinstance(node, ast.Call)
+            return node
+    return None
+
+
+def _named_model_call(call: ast.Call) -> bool:
+    """A model-returning helper called with a literal model name as its first argument."""
+    last = dotted(call.func).rsplit(".", 1)[-1].lower()
+    first = call.args[0] if call.args else None
+    literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+    return literal and ("model" in last or "llm" in last)
 
 
 def _llm_module(module: str) -> bool:

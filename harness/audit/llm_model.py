@@ -25,14 +25,18 @@ import re
 import weakref
 from dataclasses import dataclass, field
 
+from harness.audit import llm_catalog as cat
 from harness.audit.index import RepoIndex, is_test_file
 from harness.audit.llm_base import Where
 from harness.audit.llm_extract import Construction, FileFacts, Kind, ModelRef, Ref, Use, extract
-from harness.audit.llm_trace import ALL, env_switches
+from harness.audit.llm_trace import ALL, env_switches, langgraph_server
 
 NON_APP_DIRS = frozenset(
-    {"tests", "test", "examples", "example", "docs", "doc", "evals", "eval", "benchmarks", "bench"}
+    {"tests", "test", "examples", "example", "docs", "doc", "benchmarks", "bench", "node_modules"}
 )
+NON_APP_NAMES = ("benchmark", "loadtest", "load_test", "conftest")
+# Entry points run on their own: tracing set up by the application does not reach them.
+SCRIPT_DIRS = frozenset({"scripts", "evals", "eval", "evaluation", "notebooks"})
 ENV_FILES = (
     ".env.example",
     ".env.sample",
@@ -94,6 +98,7 @@ NEEDLES = (
     "langfuse",
     "LANGSMITH",
     "TRACING",
+    *cat.PROVIDER_HOSTS,
 )
 
 
@@ -138,8 +143,10 @@ def llm_model(index: RepoIndex) -> LLMModel:
 def is_app_file(rel: str) -> bool:
     if is_test_file(rel):
         return False
-    parts = rel.split("/")[:-1]
-    return not any(p in NON_APP_DIRS or p.startswith(".") for p in parts)
+    parts = rel.split("/")
+    if parts[-1].startswith(NON_APP_NAMES) or "{{" in rel or "{%" in rel:
+        return False  # benchmark scripts and template sources (cookiecutter/Jinja paths)
+    return not any(p in NON_APP_DIRS or p.startswith(".") for p in parts[:-1])
 
 
 # Python 3.12 syntax this interpreter may not read: `type X = ...` and generic parameter lists.
@@ -180,7 +187,15 @@ def build(index: RepoIndex) -> LLMModel:
             text = index.text(rel)
             if rel not in parsed and text is not None and any(c in text for c in calls):
                 _read(rel, text, files, model)
+    for rel in index.match("*.yaml", "*.yml"):
+        text = index.text(rel) if is_app_file(rel) else None
+        if text and "litellm_settings" in text and "track_cost" in text:
+            line = text[: text.index("track_cost")].count("\n") + 1
+            model.usage.append(Where(rel, line, "LiteLLM proxy tracks cost per request"))
     for rel in index.match(*ENV_FILES):
+        if rel.rsplit("/", 1)[-1] == "langgraph.json" and is_app_file(rel):
+            model.tracing.append(langgraph_server(rel))
+            continue
         text = index.text(rel)
         if text and "TRACING" in text:
             model.tracing += env_switches(rel, text)
@@ -191,7 +206,8 @@ def _read(rel: str, text: str, files: list[FileFacts], model: LLMModel) -> None:
     try:
         tree = parse(text, rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        if any(needle in text for needle in NEEDLES[:30]):
+        template = "{{" in text or "{%" in text  # a Jinja/cookiecutter source, not Python
+        if not template and any(needle in text for needle in NEEDLES[:30]):
             reason = getattr(exc, "msg", None) or type(exc).__name__
             line = getattr(exc, "lineno", None) or 1
             model.unknown.append(Where(rel, line, f"does not parse ({reason})"))
@@ -261,6 +277,11 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
     derived: dict[tuple[str, int], dict[Kind, Where]] = {}
     consumed: set[tuple[str, int]] = set()
     inner_of: dict[tuple[str, int], set[tuple[str, int]]] = {}
+    overridden: dict[tuple[str, int], ModelRef] = {}
+    for facts in files:
+        for refs, literal in facts.overrides:
+            for ident in linker.resolve(facts.path, refs):
+                overridden.setdefault(ident, literal)
     for facts in files:
         model.usage += facts.usage
         model.llm_imports += facts.llm_imports
@@ -275,6 +296,7 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
             if construction.role in ("model", "function"):
                 consumed |= {i for i in inner if linker.ctor(i).role == "model"}
     disabled = {family for f in files for family, _ in f.trace.disabled}
+    callbacks = [w for f in files for w in f.trace.callbacks]
     invocations = _invocations(files, linker)
     module_settings: dict[tuple[str, Kind], Where] = {}
     for facts in files:
@@ -309,7 +331,16 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
             kind_name = "local" if construction.role == "local" else "framework"
             if construction.role == "function":
                 kind_name = "sdk"
-            trace = settings.get("trace") or _project_trace(construction.family, tracing, disabled)
+            trace = settings.get("trace") or _project_trace(
+                construction.where, construction.family, tracing
+            )
+            direct = invocations.get(ident, [])
+            if trace is None and callbacks and construction.family == "langchain":
+                # A callback handler traces the runs it is handed: the model is traced when
+                # every direct invocation of it passes a config or callbacks.
+                script = construction.where.path.split("/", 1)[0] in SCRIPT_DIRS
+                if not script and all(u.configured for u in direct):
+                    trace = callbacks[0]
             model.calls.append(
                 LLMCall(
                     construction.where,
@@ -318,7 +349,7 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
                     settings.get("timeout"),
                     settings.get("retry"),
                     trace,
-                    construction.model,
+                    overridden.get(ident, construction.model),
                 )
             )
         for use in facts.uses:
@@ -391,11 +422,19 @@ def _all_wrapped(uses: list[Use]) -> dict[Kind, Where]:
 
 
 def _project_trace(
-    family: str, tracing: list[tuple[tuple[str, ...], Where]], disabled: set[str]
+    call: Where, family: str, tracing: list[tuple[tuple[str, ...], Where]]
 ) -> Where | None:
+    """A mechanism covering the family. Set up in code, it reaches the application, not the
+    scripts and eval runners started on their own (env files and langgraph.json reach all)."""
+    top = call.path.split("/", 1)[0] if "/" in call.path else ""
+    script = top in SCRIPT_DIRS
     for families, where in tracing:
-        if ALL in families or family in families:
-            return where
+        if not (ALL in families or family in families):
+            continue
+        from_env = where.path.rsplit("/", 1)[-1].startswith((".env", "env", "compose", "docker"))
+        if script and not from_env and not where.path.startswith(top + "/"):
+            continue
+        return where
     return None
 
 
@@ -416,7 +455,7 @@ def _sdk_call(
     ]
     family = next((c.family for c in clients if c.family in use.families), None)
     clients = [c for c in clients if c.family == family]
-    if family is None and use.families == ("http",):
+    if family is None and use.families == ("http",) and use.module == "http":
         family = "http"
     if family is None and use.module in use.families:
         family = use.module
@@ -436,7 +475,7 @@ def _sdk_call(
             found.setdefault(kind, module_settings[(family, kind)])
     if family == "http" and not clients and "timeout" not in found:
         pass  # a bare requests/httpx call: its own `timeout=` is the only one
-    trace = found.get("trace") or _project_trace(family, tracing, disabled)
+    trace = found.get("trace") or _project_trace(use.where, family, tracing)
     return LLMCall(
         use.where,
         family,

@@ -92,6 +92,8 @@ class TraceFacts:
     # (families covered, or ALL; where it is set up)
     mechanisms: list[tuple[tuple[str, ...], Where]] = field(default_factory=list)
     disabled: list[tuple[str, Where]] = field(default_factory=list)
+    # Callback handlers trace only the runs they are passed to (`config={"callbacks": [h]}`).
+    callbacks: list[Where] = field(default_factory=list)
 
 
 def decorator_trace(qual: str) -> bool:
@@ -136,12 +138,6 @@ def scan_trace(tree: ast.Module, aliases: dict[str, str], path: str) -> TraceFac
                 add(("langchain",), node.lineno, f"LangSmith switch {node.value}")
             elif node.value in AGENTS_OFF:
                 facts.disabled.append(("openai-agents", Where(path, node.lineno, node.value)))
-        elif (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and node.target.id in LANGSMITH_SWITCHES
-        ):
-            add(("langchain",), node.lineno, f"LangSmith switch {node.target.id} (setting)")
     return facts
 
 
@@ -171,8 +167,10 @@ def _call_mechanism(
         if inner.endswith("Instrumentor"):
             add(_flavour(inner.removesuffix("Instrumentor")), line, f"{inner}().instrument()")
     elif "langfuse" in qual and last in ("CallbackHandler", "LangchainCallbackHandler"):
-        families = ("llamaindex",) if "llama_index" in qual else ("langchain",)
-        add(families, line, f"Langfuse {last}")
+        if "llama_index" in qual:
+            add(("llamaindex",), line, f"Langfuse {last}")
+        else:
+            facts.callbacks.append(Where(path, line, f"Langfuse {last}"))
     elif last == "LlamaIndexCallbackHandler" or last == "LlamaIndexInstrumentor":
         add(("llamaindex",), line, f"{last}")
     elif last == "set_global_handler" and node.args:
@@ -199,7 +197,8 @@ def _true(node: ast.expr) -> bool:
 
 
 def _switch_context(tree: ast.Module, constant: ast.Constant) -> bool:
-    """The LangSmith switch name is set (os.environ[...] = "true", setdefault), not only read."""
+    """The LangSmith switch is set in code (`os.environ[...] = "true"`, `setdefault`), not only
+    read: reading it proves nothing about whether it is on."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
             for target in node.targets:
@@ -209,10 +208,6 @@ def _switch_context(tree: ast.Module, constant: ast.Constant) -> bool:
             name = ast.unparse(node.func)
             if name.endswith(("setdefault", "putenv")) and len(node.args) > 1:
                 return _true(node.args[1])
-            if (name.endswith(("getenv", "get")) and "environ" in name) or name.endswith("getenv"):
-                return True  # read from the environment: a setting the deployment switches on
-        elif isinstance(node, ast.keyword) and node.value is constant and node.arg == "alias":
-            return True
     return False
 
 
@@ -223,6 +218,11 @@ def _import_line(tree: ast.Module, module: str) -> int:
         if isinstance(node, ast.Import) and any(n.name.startswith(module) for n in node.names):
             return node.lineno
     return 1
+
+
+def langgraph_server(path: str) -> tuple[tuple[str, ...], Where]:
+    """A LangGraph server deployment (langgraph.json) traces every run to LangSmith."""
+    return (("langchain",), Where(path, 1, "LangGraph server (langgraph.json) traces to LangSmith"))
 
 
 def env_switches(path: str, text: str) -> list[tuple[tuple[str, ...], Where]]:

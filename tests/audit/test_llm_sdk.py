@@ -343,7 +343,7 @@ def test_tests_and_examples_are_not_application_calls(tmp_path: Path) -> None:
     assert (
         described(
             tmp_path,
-            {"tests/test_a.py": snippet, "examples/demo.py": snippet, "evals/judge.py": snippet},
+            {"tests/test_a.py": snippet, "examples/demo.py": snippet, "benchmark.py": snippet},
         )
         == []
     )
