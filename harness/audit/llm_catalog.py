@@ -296,7 +296,9 @@ PROVIDER_HOSTS = (
     "api.openai.com",
     "api.anthropic.com",
     "generativelanguage.googleapis.com",
-    "aiplatform.googleapis.com",
+    ":generateContent",
+    ":streamGenerateContent",
+    ":rawPredict",
     "api.groq.com",
     "api.mistral.ai",
     "api.cohere.ai",
@@ -351,6 +353,27 @@ LLM_MODULES = frozenset(
         "fireworks",
         "cerebras",
     }
+)
+# Imports of model libraries that make no model call by themselves (splitters, loaders, vector
+# stores, graph plumbing, types): a project importing only these has no call to look for.
+NO_CALL_IMPORTS = (
+    "langchain_text_splitters",
+    "langchain_core",
+    "langchain.text_splitter",
+    "langchain.schema",
+    "langchain.prompts",
+    "langchain.document_loaders",
+    "langchain.vectorstores",
+    "langchain.embeddings",
+    "langchain_community.document_loaders",
+    "langchain_community.vectorstores",
+    "langchain_community.embeddings",
+    "langchain_community.utilities",
+    "langchain_community.tools",
+    "langgraph",
+    "huggingface_hub",
+    "openai.types",
+    "anthropic.types",
 )
 # Frameworks seen in imports whose model calls this model does not read: a project using only
 # these is `unknown`, not `n/a`.

@@ -239,7 +239,8 @@ class _Extractor:
                 modules = [node.module]
             for module in modules:
                 sdk = self.openai_agents and module.split(".", 1)[0] == "agents"
-                if _llm_module(module) or sdk:
+                quiet = module in ("vertexai",) or module.startswith(cat.NO_CALL_IMPORTS)
+                if (_llm_module(module) or sdk) and not quiet:
                     self.facts.llm_imports.append(Where(self.path, node.lineno, module))
                 if module.split(".", 1)[0] in cat.OPAQUE_MODULES:
                     self.facts.opaque.append(Where(self.path, node.lineno, module))
@@ -279,6 +280,8 @@ class _Extractor:
         if role is None or family is None:
             return
         settings = config_kwargs(call, self.path)
+        for kind, where in self._spread_settings(call).items():
+            settings.setdefault(kind, where)
         construction = Construction(
             Where(self.path, call.lineno, f"{last}(...)"),
             family,
@@ -296,6 +299,38 @@ class _Extractor:
         self.facts.constructions.append(construction)
         if role != "client":
             self._pending_models.append((call, qual, construction))
+
+    def _spread_settings(self, call: ast.Call) -> dict[Kind, Where]:
+        """Settings passed through `**kwargs` built in the same function: a dict literal, or
+        `kwargs["timeout"] = ...` assignments."""
+        found: dict[Kind, Where] = {}
+        for kw in call.keywords:
+            if kw.arg is not None or not isinstance(kw.value, ast.Name):
+                continue
+            scope = self._enclosing_function(call) or self.tree
+            for value in self._assigned(kw.value.id, scope):
+                if isinstance(value, ast.Dict | ast.Call):
+                    wrapper = ast.Call(func=ast.Name("dict"), args=[value], keywords=[])
+                    for kind, where in config_kwargs(wrapper, self.path).items():
+                        found.setdefault(kind, where)
+            for node in ast.walk(scope):
+                if not isinstance(node, ast.Assign):
+                    continue
+                for target in node.targets:
+                    key = target.slice if isinstance(target, ast.Subscript) else None
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and dotted(target.value) == kw.value.id
+                        and isinstance(key, ast.Constant)
+                        and _truthy(node.value)
+                    ):
+                        if key.value in cat.TIMEOUT_KEYS:
+                            what = f"{key.value}={_short(node.value)}"
+                            found.setdefault("timeout", Where(self.path, node.lineno, what))
+                        elif key.value in cat.RETRY_KEYS:
+                            what = f"{key.value}={_short(node.value)}"
+                            found.setdefault("retry", Where(self.path, node.lineno, what))
+        return found
 
     def _agents_sdk(self, call: ast.Call) -> bool:
         """`from agents import Agent` is the openai-agents SDK (not a package of the project's
@@ -385,17 +420,33 @@ class _Extractor:
         for kw in call.keywords:
             if kw.arg == "url":
                 url = kw.value
-        if isinstance(url, ast.Name):
-            values = [v for v in self._assigned(url.id, self.tree) if isinstance(v, ast.Constant)]
-            url = values[-1] if values else url
+        if url is None:
+            return False
+        texts = self._url_texts(url, call)
+        if texts is None:
+            return True
+        return any(host in text for text in texts for host in cat.PROVIDER_HOSTS)
+
+    def _url_texts(self, url: ast.expr, at: ast.AST) -> list[str] | None:
+        """The literal text of the URL's possible values, or None when it is not known here."""
         if isinstance(url, ast.Constant) and isinstance(url.value, str):
-            return any(host in url.value for host in cat.PROVIDER_HOSTS)
+            return [url.value]
         if isinstance(url, ast.JoinedStr):
             parts = [v.value for v in url.values if isinstance(v, ast.Constant)]
             text = "".join(p for p in parts if isinstance(p, str))
-            if "://" in text:
-                return any(host in text for host in cat.PROVIDER_HOSTS)
-        return url is not None
+            return [text] if "://" in text or "/" in text else None
+        if isinstance(url, ast.Name):
+            function = self._enclosing_function(at)
+            values = self._assigned(url.id, function) if function is not None else []
+            values = values or self._assigned(url.id, self.tree)
+            found: list[str] = []
+            for value in values:
+                texts = self._url_texts(value, value) if value is not url else None
+                if texts is None:
+                    return None
+                found += texts
+            return found or None
+        return None
 
     def _imports_family(self, family: str) -> bool:
         roots = cat.STRONG_TAILS[family]
@@ -541,6 +592,9 @@ class _Extractor:
         for node in ast.walk(self.tree):
             targets: list[ast.expr] = []
             value: ast.expr | None = None
+            if isinstance(node, ast.arguments):
+                self._injected(node, bindings)
+                continue
             if isinstance(node, ast.Assign):
                 targets, value = node.targets, node.value
             elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
@@ -572,7 +626,29 @@ class _Extractor:
                     if found and found.kind == "literal" and refs and target.value is not None:
                         self.facts.overrides.append((refs, found))
 
+    def _injected(self, args: ast.arguments, bindings: dict[str, list[Ref]]) -> None:
+        """FastAPI dependencies: `llm: LLMDep`, `llm: Annotated[ChatOpenAI, Depends(get_llm)]`,
+        `llm = Depends(get_llm)` bind the parameter to what the provider returns."""
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        defaults: list[ast.expr | None] = [None] * (
+            len(args.posonlyargs) + len(args.args) - len(args.defaults)
+        )
+        defaults += [*args.defaults, *args.kw_defaults]
+        for param, default in zip(params, defaults, strict=False):
+            refs = _depends(default) + _depends(param.annotation)
+            if isinstance(param.annotation, ast.Name):
+                refs.append(("factory", param.annotation.id))  # an `X = Annotated[...]` alias
+            if refs:
+                bindings.setdefault(param.arg, [])
+                bindings[param.arg] += [r for r in refs if r not in bindings[param.arg]]
+
     def _factories(self) -> None:
+        for statement in self.tree.body:  # `LLMDep = Annotated[ChatOpenAI, Depends(get_llm)]`
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target = dotted(statement.targets[0])
+                provided = _depends(statement.value)
+                if target and provided:
+                    self.facts.factories.setdefault(target, []).extend(provided)
         for node in ast.walk(self.tree):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
@@ -752,6 +828,19 @@ def _records_generation(function: ast.AST) -> ast.Call | None:
             assert isinstance(node, ast.Call)
             return node
     return None
+
+
+def _depends(node: ast.expr | None) -> list[Ref]:
+    """`Depends(get_llm)` anywhere in an annotation or default: the provider's name."""
+    if node is None:
+        return []
+    found: list[Ref] = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call) and dotted(inner.func).endswith("Depends") and inner.args:
+            provider = dotted(inner.args[0]).rsplit(".", 1)[-1]
+            if provider:
+                found.append(("factory", provider))
+    return found
 
 
 def _named_model_call(call: ast.Call) -> bool:

@@ -183,6 +183,7 @@ def build(index: RepoIndex) -> LLMModel:
     factories = _llm_factories(files)
     if factories:
         calls = tuple(f"{name}(" for name in sorted(factories))
+        calls += tuple(f": {name}" for name in sorted(factories))  # injected: `llm: LLMDep`
         for rel in app_files:
             text = index.text(rel)
             if rel not in parsed and text is not None and any(c in text for c in calls):
@@ -335,6 +336,14 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
                 construction.where, construction.family, tracing
             )
             direct = invocations.get(ident, [])
+            if trace is not None and "trace" not in settings:
+                # A script invoking the model is reached only by what reaches the script.
+                for use in direct:
+                    reached = use.wrappers.get("trace") or _project_trace(
+                        use.where, construction.family, tracing
+                    )
+                    if reached is None:
+                        trace = None
             if trace is None and callbacks and construction.family == "langchain":
                 # A callback handler traces the runs it is handed: the model is traced when
                 # every direct invocation of it passes a config or callbacks.

@@ -218,3 +218,26 @@ def test_audit_runs_the_model_once_for_all_llm_checks(
     report = run_audit(AuditOptions(root=tmp_path, select=["llm"]))
     assert {r.check.id for r in report.results} >= {"llm-call-timeout", "llm-token-accounting"}
     assert len(built) == 1
+
+
+def test_imports_that_make_no_model_call_are_not_applicable(tmp_path: Path) -> None:
+    index = index_of(
+        tmp_path,
+        {"split.py": "from langchain_text_splitters import RecursiveCharacterTextSplitter\n"},
+    )
+    assert policy(index, "retry") == Outcome.not_applicable("no LLM call sites found")
+
+
+def test_litellm_proxy_cost_tracking_counts_as_accounting(tmp_path: Path) -> None:
+    index = index_of(
+        tmp_path,
+        {
+            "app.py": "from pydantic_ai import Agent\n\nagent = Agent(settings.model)\n",
+            "litellm/config.yaml": "model_list: []\nlitellm_settings:\n"
+            "  track_cost_per_deployment: true\n",
+        },
+    )
+    assert llm_token_accounting(index, NoParams()) == Outcome.passed(
+        "token usage read at litellm/config.yaml:3 (1 reads)",
+        Evidence("litellm/config.yaml", 3, "LiteLLM proxy tracks cost per request"),
+    )

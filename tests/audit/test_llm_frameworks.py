@@ -211,3 +211,29 @@ def test_haystack_smolagents_crewai_and_local_runtimes(tmp_path: Path) -> None:
         "more.py:13 pipeline(...) [transformers] timeout=- | retry=- | trace=-"
         " | model=config more.py:13 settings.hf_model",
     ]
+
+
+def test_library_default_model_and_a_literal_set_after_construction(tmp_path: Path) -> None:
+    assert described(
+        tmp_path,
+        {
+            "chat.py": """\
+            from langchain_openai import ChatOpenAI
+
+            plain = ChatOpenAI(temperature=0)
+
+            class Agent:
+                def __init__(self):
+                    self.llm = ChatOpenAI(model=settings.LLM_MODEL, timeout=20)
+
+                def degrade(self):
+                    fallback = "gpt-4o"
+                    self.llm.model_name = fallback
+            """
+        },
+    ) == [
+        "chat.py:3 ChatOpenAI(...) [langchain] timeout=- | retry=- | trace=-"
+        " | model=literal chat.py:3 none named: the library default",
+        "chat.py:7 ChatOpenAI(...) [langchain] timeout=chat.py:7 timeout=20 | retry=- | trace=-"
+        " | model=literal chat.py:10 'gpt-4o'",
+    ]

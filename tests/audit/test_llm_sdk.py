@@ -374,3 +374,61 @@ def test_a_file_that_does_not_parse_is_unknown(tmp_path: Path) -> None:
     model = model_of(tmp_path, {"broken.py": "from openai import OpenAI\ndef f(:\n"})
     assert model.calls == []
     assert model.unknown == [Where("broken.py", 2, "does not parse (invalid syntax)")]
+
+
+def test_settings_spread_from_a_kwargs_dict_and_helper_retry_loop(tmp_path: Path) -> None:
+    assert described(
+        tmp_path,
+        {
+            "gen.py": """\
+            import time
+            from openai import AsyncOpenAI
+
+            def make_client(cfg):
+                kwargs = {"max_retries": 0}
+                kwargs["timeout"] = cfg.timeout
+                return AsyncOpenAI(**kwargs), cfg.model
+
+            class Gen:
+                def __init__(self, cfg):
+                    self._client, self._model = make_client(cfg)
+
+                async def _once(self, prompt):
+                    return await self._client.chat.completions.create(model=self._model)
+
+                async def generate(self, prompt):
+                    for attempt in range(3):
+                        try:
+                            return await self._once(prompt)
+                        except Exception:
+                            time.sleep(2**attempt)
+            """
+        },
+    ) == [
+        "gen.py:14 chat.completions.create(...) [openai] timeout=gen.py:6 timeout=cfg.timeout"
+        " | retry=gen.py:17 retry loop | trace=- | model=config gen.py:14 self._model"
+    ]
+
+
+def test_http_calls_to_non_provider_urls_and_route_decorators_are_not_llm_calls(
+    tmp_path: Path,
+) -> None:
+    assert (
+        described(
+            tmp_path,
+            {
+                "svc.py": """\
+            import requests
+            from fastapi import FastAPI
+
+            app = FastAPI()
+            DOCS = "see https://api.openai.com for the model API"
+
+            @app.post("/query")
+            def query(q):
+                return requests.post("http://127.0.0.1:8000/search", json={"q": q}).json()
+            """
+            },
+        )
+        == []
+    )

@@ -159,3 +159,84 @@ def test_openai_agents_tracing_disabled(tmp_path: Path) -> None:
         """
     }
     assert traces(tmp_path, files) == ["untraced"]
+
+
+def test_callback_handler_traces_only_runs_it_is_given(tmp_path: Path) -> None:
+    files = {
+        "app/deps.py": """\
+        from typing import Annotated
+
+        from fastapi import Depends
+        from langchain_openai import ChatOpenAI
+        from langfuse.langchain import CallbackHandler
+
+        def get_llm() -> ChatOpenAI:
+            return ChatOpenAI(model=settings.model, timeout=30)
+
+        LLMDep = Annotated[ChatOpenAI, Depends(get_llm)]
+        handler = CallbackHandler()
+        """,
+        "app/routes.py": """\
+        from app.deps import LLMDep, handler
+
+        async def agent(q: str, llm: LLMDep):
+            return await llm.ainvoke(q, config={"callbacks": [handler]})
+        """,
+    }
+    assert traces(tmp_path, files) == ["app/deps.py:8 <- app/deps.py:11 Langfuse CallbackHandler"]
+    (tmp_path / "app/stream.py").write_text(
+        "from app.deps import LLMDep\n\n"
+        "async def stream(q: str, llm: LLMDep):\n"
+        "    async for chunk in llm.astream_events(q):\n"
+        "        yield chunk\n",
+        encoding="utf-8",
+    )
+    assert traces(tmp_path, {}) == ["untraced"]
+
+
+def test_langgraph_server_traces_the_app_but_not_scripts(tmp_path: Path) -> None:
+    files = {
+        "langgraph.json": '{"graphs": {"agent": "./src/graph.py:graph"}}\n',
+        "src/llm.py": "from langchain_openai import ChatOpenAI\n\n"
+        "def get_model(name):\n    return ChatOpenAI(model=name)\n",
+    }
+    assert traces(tmp_path, files) == [
+        "src/llm.py:4 <- langgraph.json:1 LangGraph server (langgraph.json) traces to LangSmith"
+    ]
+    script = (
+        "from src.llm import get_model\n\n"
+        "async def check():\n    await get_model('x').ainvoke('hi')\n"
+    )
+    assert traces(tmp_path, {"scripts/check.py": script}) == ["untraced"]
+
+
+def test_a_decorated_handler_traces_the_helper_it_calls(tmp_path: Path) -> None:
+    files = {
+        "app.py": """\
+        from langfuse import observe
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def call_llm(prompt):
+            return client.chat.completions.create(model=M, messages=[])
+
+        @observe()
+        def handler(q):
+            return call_llm(q)
+        """,
+        "manual.py": """\
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def ask(q, trace):
+            r = client.chat.completions.create(model=M, messages=[])
+            trace.generation(name="answer", usage=r.usage)
+            return r
+        """,
+    }
+    assert traces(tmp_path, files) == [
+        "app.py:7 <- app.py:9 @observe",
+        "manual.py:6 <- manual.py:7 trace.generation(...) in ask",
+    ]
