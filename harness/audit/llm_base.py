@@ -30,10 +30,10 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
-def import_aliases(tree: ast.Module) -> dict[str, str]:
+def import_aliases(nodes: list[ast.AST]) -> dict[str, str]:
     """Local name -> fully qualified name, for absolute imports anywhere in the file."""
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for name in node.names:
                 if name.asname:

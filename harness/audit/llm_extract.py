@@ -181,11 +181,17 @@ class _Extractor:
         self.tree = tree
         self.text = text
         self.facts = FileFacts(path)
-        self.aliases = import_aliases(tree)
+        # One walk of the tree, recording parents; every later pass reads these lists.
+        self.nodes: list[ast.AST] = [tree]
         self.parents: dict[int, ast.AST] = {}
-        for node in ast.walk(tree):
+        for node in self.nodes:  # the list grows as children are appended: breadth first
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
+                self.nodes.append(child)
+        self.calls = [n for n in self.nodes if isinstance(n, ast.Call)]
+        self.aliases = import_aliases(self.nodes)
+        self._assignments: dict[str, list[ast.expr]] | None = None
+        self._recorded: dict[int, ast.Call] | None = None
         self._ctor_of: dict[int, int] = {}
         self._pending_models: list[tuple[ast.Call, str, Construction]] = []
         self._calls_by_name: dict[str, list[ast.Call]] | None = None
@@ -201,7 +207,7 @@ class _Extractor:
 
     def run(self) -> FileFacts:
         self._imports()
-        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call)]
+        calls = self.calls
         for call in reversed(calls):  # inner calls first: `Agent(model=Model(...))`
             self._construction(call)
         # Models once every construction is known: `Agent(llm=llm)` reads `llm = LLM(...)`.
@@ -221,7 +227,7 @@ class _Extractor:
             self._bindings()
         self._factories()
         self._overrides()
-        self.facts.trace = scan_trace(self.tree, self.aliases, self.path)
+        self.facts.trace = scan_trace(self.tree, self.nodes, self.aliases, self.path)
         self._usage()
         self._module_settings()
         unique = {(k, w, tuple(r)): (k, w, r) for k, w, r in self.facts.derived}
@@ -229,7 +235,7 @@ class _Extractor:
         return self.facts
 
     def _imports(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             modules: list[str] = []
             if not isinstance(node, ast.Import | ast.ImportFrom):
                 continue
@@ -489,6 +495,19 @@ class _Extractor:
             child, node = node, self.parents.get(id(node))
         return found
 
+    def _generations(self) -> dict[int, ast.Call]:
+        """Functions that record a Langfuse generation by hand (`trace.generation(...)`,
+        `langfuse.update_current_generation(...)`): the calls in them are traced."""
+        if self._recorded is None:
+            self._recorded = {}
+            for call in self.calls:
+                func = call.func
+                if isinstance(func, ast.Attribute) and func.attr in _GENERATION_CALLS:
+                    function = self._enclosing_function(call)
+                    if function is not None:
+                        self._recorded.setdefault(id(function), call)
+        return self._recorded
+
     def _from_callers(
         self, function: ast.FunctionDef | ast.AsyncFunctionDef, depth: int
     ) -> dict[Kind, Where]:
@@ -496,7 +515,7 @@ class _Extractor:
         `self._generate_once(...)`, an `@observe` handler calling a helper) wraps its body."""
         if self._calls_by_name is None:
             self._calls_by_name = {}
-            for node in ast.walk(self.tree):
+            for node in self.calls:
                 if isinstance(node, ast.Call):
                     name = dotted(node.func)
                     if name.count(".") == 0 or name.startswith(("self.", "cls.")):
@@ -538,7 +557,7 @@ class _Extractor:
             elif decorator_trace(qual):
                 found.setdefault("trace", Where(self.path, line, f"@{name}"))
         if "trace" not in found:
-            recorded = _records_generation(function)
+            recorded = self._generations().get(id(function))
             if recorded is not None:
                 what = f"{call_path(recorded.func)}(...) in {function.name}"
                 found["trace"] = Where(self.path, recorded.lineno, what)
@@ -589,7 +608,7 @@ class _Extractor:
 
     def _bindings(self) -> None:
         bindings: dict[str, list[Ref]] = {}
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             targets: list[ast.expr] = []
             value: ast.expr | None = None
             if isinstance(node, ast.arguments):
@@ -616,7 +635,7 @@ class _Extractor:
         self.facts.bindings = bindings
 
     def _overrides(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if not isinstance(node, ast.Assign):
                 continue
             for target in node.targets:
@@ -649,16 +668,17 @@ class _Extractor:
                 provided = _depends(statement.value)
                 if target and provided:
                     self.facts.factories.setdefault(target, []).extend(provided)
-        for node in ast.walk(self.tree):
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            refs: list[Ref] = []
-            for inner in _own_nodes(node):
-                if isinstance(inner, ast.Return) and inner.value is not None:
-                    refs += self.refs(inner.value)
-            refs = [r for r in refs if r != ("factory", node.name)]
+        returns: dict[int, tuple[ast.FunctionDef | ast.AsyncFunctionDef, list[Ref]]] = {}
+        for node in self.nodes:
+            if isinstance(node, ast.Return) and node.value is not None:
+                function = self._enclosing_function(node)
+                if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                    entry = returns.setdefault(id(function), (function, []))
+                    entry[1].extend(self.refs(node.value))
+        for function, refs in returns.values():
+            refs = [r for r in refs if r != ("factory", function.name)]
             if refs:
-                self.facts.factories.setdefault(node.name, []).extend(refs)
+                self.facts.factories.setdefault(function.name, []).extend(refs)
 
     # ----- models, usage, module settings -------------------------------------------------
 
@@ -724,17 +744,29 @@ class _Extractor:
         return None
 
     def _assigned(self, key: str, scope: ast.AST) -> list[ast.expr]:
-        found: list[ast.expr] = []
-        for node in ast.walk(scope):
-            targets: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                targets = [node.target]
-            if any(dotted(t) == key for t in targets):
-                assert isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None
-                found.append(node.value)
-        return found
+        """Values assigned to `key` (a name or `self.attr`) inside `scope`, in source order."""
+        if self._assignments is None:
+            self._assignments = {}
+            for node in self.nodes:
+                targets: list[ast.expr] = []
+                if isinstance(node, ast.Assign):
+                    targets = node.targets
+                elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                    targets = [node.target]
+                for target in targets:
+                    name = dotted(target)
+                    if name:
+                        assert isinstance(node, ast.Assign | ast.AnnAssign)
+                        assert node.value is not None
+                        self._assignments.setdefault(name, []).append(node.value)
+            for values in self._assignments.values():
+                values.sort(key=lambda v: (v.lineno, v.col_offset))
+        values = self._assignments.get(key, [])
+        if scope is self.tree:
+            return values
+        start = getattr(scope, "lineno", 0)
+        end = getattr(scope, "end_lineno", None) or start
+        return [v for v in values if start <= v.lineno <= end]
 
     def _enclosing_function(self, node: ast.AST) -> ast.AST | None:
         current = self.parents.get(id(node))
@@ -743,7 +775,7 @@ class _Extractor:
         return current
 
     def _usage(self) -> None:
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             what = ""
             if not isinstance(node, ast.expr):
                 continue
@@ -817,17 +849,6 @@ _CLASS_CONSTRUCTORS = (".from_pretrained", ".from_model_id", ".from_defaults")
 _GENERATION_CALLS = frozenset(
     {"generation", "start_generation", "update_current_generation", "start_observation"}
 )
-
-
-def _records_generation(function: ast.AST) -> ast.Call | None:
-    """A Langfuse generation recorded by hand in the function's body (`trace.generation(...)`,
-    `langfuse.update_current_generation(...)`): the call it wraps is traced."""
-    for node in _own_nodes(function):
-        func = node.func if isinstance(node, ast.Call) else None
-        if isinstance(func, ast.Attribute) and func.attr in _GENERATION_CALLS:
-            assert isinstance(node, ast.Call)
-            return node
-    return None
 
 
 def _depends(node: ast.expr | None) -> list[Ref]:
@@ -907,19 +928,6 @@ def _tail_len(attrs: list[str], families: tuple[str, ...]) -> int:
             if tuple(attrs[-len(tail) :]) == tail:
                 best = max(best, len(tail))
     return best
-
-
-def _own_nodes(function: ast.AST) -> list[ast.AST]:
-    """Nodes of a function's body, not of the functions nested in it."""
-    out: list[ast.AST] = []
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (*_FUNCTION, ast.ClassDef)):
-            continue
-        out.append(node)
-        stack.extend(ast.iter_child_nodes(node))
-    return out
 
 
 def _json_model(call: ast.Call, extractor: _Extractor) -> ModelRef | None:

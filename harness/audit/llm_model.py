@@ -53,53 +53,39 @@ ENV_FILES = (
     "Dockerfile.*",
     "langgraph.json",
 )
-# A file is parsed only when its text holds one of these (a substring test is far cheaper).
-NEEDLES = (
-    "openai",
-    "anthropic",
-    "langchain",
-    "langgraph",
-    "llama_index",
-    "llama_cpp",
-    "litellm",
-    "genai",
-    "generativeai",
-    "vertexai",
-    "groq",
-    "mistralai",
-    "cohere",
-    "together",
-    "ollama",
-    "bedrock",
-    "huggingface_hub",
-    "pydantic_ai",
-    "dspy",
-    "instructor",
-    "haystack",
-    "smolagents",
-    "crewai",
-    "autogen",
-    "semantic_kernel",
-    "transformers",
-    "vllm",
-    "from agents",
-    "google.adk",
-    "_tokens",
+# A file is parsed only when it imports a library that calls models or traces them, or names
+# what the model reads (token usage, a tracing switch, a provider's URL): a regular-expression
+# test over the text is far cheaper than a parse, and most files of a large tree fail it.
+_LIBRARIES = re.compile(
+    r"^[ \t]*(?:from|import)[ \t]+(?:openai|anthropic|litellm|langchain(?!_core\b|_text_splitters)"
+    r"\w*|llama_index|llama_cpp|mistralai|cohere|groq|ollama|together|pydantic_ai"
+    r"|google\.(?:genai|generativeai|adk)|google[ \t]+import[ \t]+(?:genai|generativeai|adk)"
+    r"|vertexai|dspy|instructor|haystack|smolagents|crewai|autogen\w*|huggingface_hub|semantic_kernel|vllm|transformers"
+    r"|agents|langfuse|langsmith|traceloop|openinference|opentelemetry|mlflow|phoenix|weave"
+    r"|logfire|agentops|openlit|fireworks|cerebras)\b",
+    re.MULTILINE,
+)
+_WORDS = (
+    "prompt_tokens",
+    "input_tokens",
+    "output_tokens",
+    "completion_tokens",
+    "total_tokens",
     "usage_metadata",
     "token_usage",
+    "token_count",
     "completion_cost",
-    "Instrumentor",
-    "Traceloop",
-    "weave",
-    "logfire",
-    "agentops",
-    "mlflow",
-    "phoenix",
-    "langfuse",
-    "LANGSMITH",
-    "TRACING",
+    "get_openai_callback",
+    "LANGCHAIN_TRACING",
+    "LANGSMITH_TRACING",
+    "TRACING_DISABLED",
+    "bedrock-runtime",
     *cat.PROVIDER_HOSTS,
 )
+
+
+def _relevant(text: str) -> bool:
+    return any(word in text for word in _WORDS) or _LIBRARIES.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -175,18 +161,19 @@ def build(index: RepoIndex) -> LLMModel:
     app_files = [rel for rel in index.python_files() if is_app_file(rel)]
     for rel in app_files:
         text = index.text(rel)
-        if text is not None and any(needle in text for needle in NEEDLES):
+        if text is not None and _relevant(text):
             parsed.add(rel)
             _read(rel, text, files, model)
     # Callers of a factory defined elsewhere (`client = get_client()`) need not import any
     # model library: read the files that call one.
     factories = _llm_factories(files)
     if factories:
-        calls = tuple(f"{name}(" for name in sorted(factories))
-        calls += tuple(f": {name}" for name in sorted(factories))  # injected: `llm: LLMDep`
+        names = "|".join(re.escape(n) for n in sorted(factories, key=len, reverse=True))
+        # `get_client(` or an injected `llm: LLMDep`
+        callers = re.compile(rf"(?:\b(?:{names})\(|:\s*(?:{names})\b)")
         for rel in app_files:
             text = index.text(rel)
-            if rel not in parsed and text is not None and any(c in text for c in calls):
+            if rel not in parsed and text is not None and callers.search(text):
                 _read(rel, text, files, model)
     for rel in index.match("*.yaml", "*.yml"):
         text = index.text(rel) if is_app_file(rel) else None
@@ -208,7 +195,7 @@ def _read(rel: str, text: str, files: list[FileFacts], model: LLMModel) -> None:
         tree = parse(text, rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         template = "{{" in text or "{%" in text  # a Jinja/cookiecutter source, not Python
-        if not template and any(needle in text for needle in NEEDLES[:30]):
+        if not template and _LIBRARIES.search(text):
             reason = getattr(exc, "msg", None) or type(exc).__name__
             line = getattr(exc, "lineno", None) or 1
             model.unknown.append(Where(rel, line, f"does not parse ({reason})"))
@@ -221,13 +208,7 @@ def _read(rel: str, text: str, files: list[FileFacts], model: LLMModel) -> None:
 
 def _llm_factories(files: list[FileFacts]) -> set[str]:
     """Names of functions that return a client or a model (resolved across files)."""
-    linker = _Linker(files)
-    return {
-        name
-        for facts in files
-        for name, refs in facts.factories.items()
-        if linker.resolve(facts.path, refs)
-    }
+    return _Linker(files).productive
 
 
 class _Linker:
@@ -237,37 +218,70 @@ class _Linker:
         for facts in files:
             for name, refs in facts.factories.items():
                 self.factories.setdefault(name, []).extend((facts.path, r) for r in refs)
+        self.productive = self._productive()
         self._memo: dict[tuple[str, Ref], frozenset[tuple[str, int]]] = {}
 
-    def resolve(
-        self, path: str, refs: list[Ref], seen: frozenset[object] = frozenset()
-    ) -> set[tuple[str, int]]:
+    def _productive(self) -> set[str]:
+        """Factories that can return a construction. On a large tree most functions return
+        something; following only these keeps resolution linear instead of exploring every
+        call graph path."""
+        productive: set[str] = set()
+        live: dict[tuple[str, str], bool] = {}  # (file, bound name) -> leads to a construction
+
+        def leads(path: str, ref: Ref) -> bool:
+            kind, value = ref
+            if kind == "ctor":
+                return True
+            if kind == "factory":
+                return value in productive
+            return live.get((path, str(value)), False)
+
+        changed = True
+        while changed:
+            changed = False
+            for facts in self.files.values():
+                for key, refs in facts.bindings.items():
+                    if not live.get((facts.path, key)) and any(leads(facts.path, r) for r in refs):
+                        live[(facts.path, key)] = changed = True
+            for name, entries in self.factories.items():
+                if name not in productive and any(leads(p, r) for p, r in entries):
+                    productive.add(name)
+                    changed = True
+        return productive
+
+    def resolve(self, path: str, refs: list[Ref]) -> set[tuple[str, int]]:
         """Constructions (file, index) an expression may evaluate to."""
         out: set[tuple[str, int]] = set()
         for ref in refs:
-            key = (path, ref)
+            out |= self._one((path, ref))
+        return out
+
+    def _one(self, start: tuple[str, Ref]) -> frozenset[tuple[str, int]]:
+        # Iterative depth-first walk over references, memoised per reference; a reference met
+        # again while it is being resolved (a cycle) adds nothing new.
+        if start in self._memo:
+            return self._memo[start]
+        found: set[tuple[str, int]] = set()
+        seen: set[tuple[str, Ref]] = set()
+        stack = [start]
+        while stack:
+            key = stack.pop()
             if key in seen:
                 continue
+            seen.add(key)
             if key in self._memo:
-                out |= self._memo[key]
+                found |= self._memo[key]
                 continue
-            found: set[tuple[str, int]] = set()
-            kind, value = ref
+            path, (kind, value) = key
             if kind == "ctor":
                 assert isinstance(value, int)
                 found.add((path, value))
             elif kind == "name":
-                assert isinstance(value, str)
-                bound = self.files[path].bindings.get(value, [])
-                found |= self.resolve(path, bound, seen | {key})
-            else:
-                assert isinstance(value, str)
-                for other, inner in self.factories.get(value, []):
-                    found |= self.resolve(other, [inner], seen | {key})
-            if not seen:
-                self._memo[key] = frozenset(found)
-            out |= found
-        return out
+                stack.extend((path, r) for r in self.files[path].bindings.get(str(value), []))
+            elif value in self.productive:
+                stack.extend(self.factories.get(str(value), []))
+        self._memo[start] = frozenset(found)
+        return self._memo[start]
 
     def ctor(self, ident: tuple[str, int]) -> Construction:
         return self.files[ident[0]].constructions[ident[1]]

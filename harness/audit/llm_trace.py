@@ -117,7 +117,9 @@ def _flavour(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def scan_trace(tree: ast.Module, aliases: dict[str, str], path: str) -> TraceFacts:
+def scan_trace(
+    tree: ast.Module, nodes: list[ast.AST], aliases: dict[str, str], path: str
+) -> TraceFacts:
     """Tracing set-ups in one file."""
     facts = TraceFacts()
 
@@ -128,7 +130,7 @@ def scan_trace(tree: ast.Module, aliases: dict[str, str], path: str) -> TraceFac
     for module in aliases.values():
         if module.startswith("langfuse.openai"):
             add(("openai",), _import_line(tree, "langfuse.openai"), "Langfuse OpenAI drop-in")
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call):
             name = call_path(node.func)
             qual = qualify(name, aliases) if name else ""
