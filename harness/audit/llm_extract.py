@@ -184,12 +184,15 @@ class _Extractor:
         # One walk of the tree, recording parents; every later pass reads these lists.
         self.nodes: list[ast.AST] = [tree]
         self.parents: dict[int, ast.AST] = {}
+        self.by_type: dict[type, list[ast.AST]] = {}
         for node in self.nodes:  # the list grows as children are appended: breadth first
+            self.by_type.setdefault(type(node), []).append(node)
             for child in ast.iter_child_nodes(node):
                 self.parents[id(child)] = node
                 self.nodes.append(child)
-        self.calls = [n for n in self.nodes if isinstance(n, ast.Call)]
-        self.aliases = import_aliases(self.nodes)
+        self.calls: list[ast.Call] = self.of(ast.Call)  # type: ignore[assignment]
+        self.aliases = import_aliases(self.of(ast.Import, ast.ImportFrom))
+        self.injects = "Depends" in text or "Annotated" in text
         self._assignments: dict[str, list[ast.expr]] | None = None
         self._recorded: dict[int, ast.Call] | None = None
         self._ctor_of: dict[int, int] = {}
@@ -202,6 +205,12 @@ class _Extractor:
             v.startswith("agents.") and v.rsplit(".", 1)[-1] in _AGENTS_MARKERS
             for v in self.aliases.values()
         )
+
+    def of(self, *types: type) -> list[ast.AST]:
+        """The file's nodes of these types (one walk made them all)."""
+        if len(types) == 1:
+            return self.by_type.get(types[0], [])
+        return [node for kind in types for node in self.by_type.get(kind, [])]
 
     # ----- entry --------------------------------------------------------------------------
 
@@ -223,11 +232,12 @@ class _Extractor:
                 construction.model = ModelRef("literal", where)
         for call in calls:
             self._use(call)
-        for _ in range(2):  # bindings refer to each other in any order
-            self._bindings()
+        self._bindings()  # symbolic: names are resolved in phase two, in any order
         self._factories()
         self._overrides()
-        self.facts.trace = scan_trace(self.tree, self.nodes, self.aliases, self.path)
+        self.facts.trace = scan_trace(
+            self.tree, self.of(ast.Call, ast.Constant), self.aliases, self.path
+        )
         self._usage()
         self._module_settings()
         unique = {(k, w, tuple(r)): (k, w, r) for k, w, r in self.facts.derived}
@@ -235,7 +245,7 @@ class _Extractor:
         return self.facts
 
     def _imports(self) -> None:
-        for node in self.nodes:
+        for node in self.of(ast.Import, ast.ImportFrom):
             modules: list[str] = []
             if not isinstance(node, ast.Import | ast.ImportFrom):
                 continue
@@ -365,9 +375,11 @@ class _Extractor:
         if not attrs:
             return
         families = tuple(
-            family
-            for family, tails in cat.CLIENT_TAILS.items()
-            if any(len(attrs) >= len(t) and tuple(attrs[-len(t) :]) == t for t in tails)
+            dict.fromkeys(
+                family
+                for family, tail in _TAILS_BY_LAST.get(attrs[-1], ())
+                if tuple(attrs[-len(tail) :]) == tail
+            )
         )
         tail_len = _tail_len(attrs, families)
         invoke = not families and attrs[-1] in cat.INVOKE_METHODS
@@ -608,7 +620,8 @@ class _Extractor:
 
     def _bindings(self) -> None:
         bindings: dict[str, list[Ref]] = {}
-        for node in self.nodes:
+        kinds = (ast.arguments, ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.withitem)
+        for node in self.of(*kinds):
             targets: list[ast.expr] = []
             value: ast.expr | None = None
             if isinstance(node, ast.arguments):
@@ -635,7 +648,7 @@ class _Extractor:
         self.facts.bindings = bindings
 
     def _overrides(self) -> None:
-        for node in self.nodes:
+        for node in self.of(ast.Assign):
             if not isinstance(node, ast.Assign):
                 continue
             for target in node.targets:
@@ -654,8 +667,8 @@ class _Extractor:
         )
         defaults += [*args.defaults, *args.kw_defaults]
         for param, default in zip(params, defaults, strict=False):
-            refs = _depends(default) + _depends(param.annotation)
-            if isinstance(param.annotation, ast.Name):
+            refs = _depends(default) + _depends(param.annotation) if self.injects else []
+            if isinstance(param.annotation, ast.Name) and param.annotation.id[:1].isupper():
                 refs.append(("factory", param.annotation.id))  # an `X = Annotated[...]` alias
             if refs:
                 bindings.setdefault(param.arg, [])
@@ -669,7 +682,7 @@ class _Extractor:
                 if target and provided:
                     self.facts.factories.setdefault(target, []).extend(provided)
         returns: dict[int, tuple[ast.FunctionDef | ast.AsyncFunctionDef, list[Ref]]] = {}
-        for node in self.nodes:
+        for node in self.of(ast.Return):
             if isinstance(node, ast.Return) and node.value is not None:
                 function = self._enclosing_function(node)
                 if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -747,7 +760,7 @@ class _Extractor:
         """Values assigned to `key` (a name or `self.attr`) inside `scope`, in source order."""
         if self._assignments is None:
             self._assignments = {}
-            for node in self.nodes:
+            for node in self.of(ast.Assign, ast.AnnAssign):
                 targets: list[ast.expr] = []
                 if isinstance(node, ast.Assign):
                     targets = node.targets
@@ -775,12 +788,12 @@ class _Extractor:
         return current
 
     def _usage(self) -> None:
-        for node in self.nodes:
+        for node in self.of(ast.Attribute, ast.Subscript, ast.Call):
             what = ""
             if not isinstance(node, ast.expr):
                 continue
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                if node.attr in TOKEN_FIELDS:
+            if isinstance(node, ast.Attribute):
+                if node.attr in TOKEN_FIELDS and isinstance(node.ctx, ast.Load):
                     what = ast.unparse(node)
             elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
                 key = node.slice
@@ -844,6 +857,10 @@ def _langchain_model(qual: str) -> bool:
     return not (_NOT_MODELS.search(name) or any(part in module for part in helpers))
 
 
+_TAILS_BY_LAST: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+for _family, _tails in cat.CLIENT_TAILS.items():
+    for _tail in _tails:
+        _TAILS_BY_LAST.setdefault(_tail[-1], []).append((_family, _tail))
 _LOCAL_CLASSES = ("AutoModelForCausalLM", "AutoModelForSeq2SeqLM")
 _CLASS_CONSTRUCTORS = (".from_pretrained", ".from_model_id", ".from_defaults")
 _GENERATION_CALLS = frozenset(

@@ -158,7 +158,10 @@ def build(index: RepoIndex) -> LLMModel:
     files: list[FileFacts] = []
     model = LLMModel()
     parsed: set[str] = set()
-    app_files = [rel for rel in index.python_files() if is_app_file(rel)]
+    installed = _installed_roots(index)
+    app_files = [
+        rel for rel in index.python_files() if is_app_file(rel) and not rel.startswith(installed)
+    ]
     for rel in app_files:
         text = index.text(rel)
         if text is not None and _relevant(text):
@@ -188,6 +191,26 @@ def build(index: RepoIndex) -> LLMModel:
         if text and "TRACING" in text:
             model.tracing += env_switches(rel, text)
     return _link(files, model)
+
+
+def _installed_roots(index: RepoIndex) -> tuple[str, ...]:
+    """Folders of installed packages (a site-packages or dist-packages folder, or a folder
+    holding several `*.dist-info` records): third-party code, not the project's calls."""
+    roots: set[str] = set()
+    records: dict[str, set[str]] = {}
+    for rel in index.files:
+        for marker in ("site-packages/", "dist-packages/"):
+            at = rel.find(marker)
+            if at != -1:
+                roots.add(rel[: at + len(marker)])
+        at = rel.find(".dist-info/")
+        if at != -1:
+            parent, _, record = rel[:at].rpartition("/")
+            records.setdefault(parent + "/" if parent else "", set()).add(record)
+    roots |= {parent for parent, found in records.items() if len(found) >= 3}
+    if "" in roots:
+        return ("",)  # the audited folder is itself a site-packages
+    return tuple(sorted(roots))
 
 
 def _read(rel: str, text: str, files: list[FileFacts], model: LLMModel) -> None:

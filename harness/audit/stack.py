@@ -14,8 +14,7 @@ _UPLOAD_IMPORT = re.compile(
 )
 _IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", re.MULTILINE)
 # Dotted module paths, for tags a package root alone does not give (`google.genai`,
-# `langchain_community.vectorstores`): matched by prefix against DOTTED_TAGS.
-_DOTTED_IMPORT = re.compile(r"^\s*(?:from|import)\s+([A-Za-z_][\w.]*)", re.MULTILINE)
+# `langchain_community.vectorstores`): one regular expression per tag over the file's imports.
 DOTTED_TAGS: dict[str, tuple[str, ...]] = {
     "llm": (
         "google.genai",
@@ -31,7 +30,6 @@ DOTTED_TAGS: dict[str, tuple[str, ...]] = {
         "haystack.components.generators",
         "smolagents",
         "crewai",
-        "agents",
     ),
     "rag": (
         "langchain_community.vectorstores",
@@ -66,9 +64,21 @@ DOTTED_TAGS: dict[str, tuple[str, ...]] = {
         "haystack.components.agents",
     ),
 }
-_FROM_GOOGLE = re.compile(
-    r"^\s*from\s+google\s+import\s+[^\n]*?\b(genai|generativeai|adk)\b", re.MULTILINE
-)
+
+
+def _tag_pattern(prefixes: tuple[str, ...], google: str) -> re.Pattern[str]:
+    alternatives = "|".join(
+        re.escape(p) + (r"\w*" if p.endswith("_") else r"(?![\w])") for p in prefixes
+    )
+    if google:  # `from google import genai`
+        alternatives += rf"|google[ \t]+import[ \t]+[^\n]*?\b(?:{google})\b"
+    return re.compile(rf"^[ \t]*(?:from|import)[ \t]+(?:{alternatives})", re.MULTILINE)
+
+
+_GOOGLE = {"llm": "genai|generativeai|adk", "agent": "adk", "rag": ""}
+_DOTTED_PATTERNS = {
+    tag: _tag_pattern(prefixes, _GOOGLE[tag]) for tag, prefixes in DOTTED_TAGS.items()
+}
 _AGENTS_SDK = re.compile(
     r"^\s*from\s+agents\s+import\s+[^\n]*\b(?:Runner|function_tool)\b", re.MULTILINE
 )
@@ -137,10 +147,8 @@ def detect_stack(index: RepoIndex) -> dict[str, str]:
         modules = set(_IMPORT.findall(text))
         if "agents" in modules and not _AGENTS_SDK.search(text):
             modules.discard("agents")  # a package of the project's own, not openai-agents
-        dotted = set(_DOTTED_IMPORT.findall(text))
-        dotted |= {f"google.{m}" for m in _FROM_GOOGLE.findall(text)}
         for tag, wanted in MODULE_TAGS.items():
-            if tag not in stack and (modules & wanted or _dotted_match(dotted, modules, tag)):
+            if tag not in stack and (modules & wanted or _dotted_match(text, modules, tag)):
                 stack[tag] = rel
         if "app" not in stack and modules & (WEB_FRAMEWORKS | MODULE_TAGS["llm"]):
             stack["app"] = rel
@@ -149,17 +157,11 @@ def detect_stack(index: RepoIndex) -> dict[str, str]:
     return dict(sorted(stack.items()))
 
 
-def _dotted_match(dotted: set[str], roots: set[str], tag: str) -> bool:
-    for prefix in DOTTED_TAGS.get(tag, ()):
-        if prefix == "agents":
-            found = "agents" in roots  # the openai-agents SDK, checked above
-        elif prefix.endswith("_"):
-            found = any(m.startswith(prefix) for m in dotted)
-        else:
-            found = any(m == prefix or m.startswith(prefix + ".") for m in dotted)
-        if found:
-            return True
-    return False
+def _dotted_match(text: str, roots: set[str], tag: str) -> bool:
+    if tag in ("llm", "agent") and "agents" in roots:  # the openai-agents SDK, checked above
+        return True
+    pattern = _DOTTED_PATTERNS.get(tag)
+    return pattern is not None and pattern.search(text) is not None
 
 
 def applies(applies_to: list[str], stack: dict[str, str]) -> tuple[bool, str]:
