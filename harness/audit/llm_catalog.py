@@ -60,7 +60,6 @@ CLIENT_TAILS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("messages", "create"),
         ("messages", "stream"),
         ("messages", "parse"),
-        ("completions", "create"),
     ),
     "google": (
         ("models", "generate_content"),

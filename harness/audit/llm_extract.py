@@ -605,8 +605,18 @@ class _Extractor:
             return [r for v in node.values for r in self.refs(v)]
         if isinstance(node, ast.Tuple):  # `return client, info`
             return [r for v in node.elts for r in self.refs(v)]
-        key = dotted(node)
+        key = self._scoped(dotted(node), node)
         return [("name", key)] if key else []
+
+    def _scoped(self, key: str, node: ast.AST) -> str:
+        """`self.client` means the attribute of the enclosing class: two provider classes in one
+        file each have their own. Phase two falls back to the bare name (a base class's)."""
+        if not key.startswith(("self.", "cls.")):
+            return key
+        current = self.parents.get(id(node))
+        while current is not None and not isinstance(current, ast.ClassDef):
+            current = self.parents.get(id(current))
+        return f"{current.name}:{key}" if current is not None else key
 
     def _derive(self, call: ast.Call, method: str, inner: list[Ref]) -> None:
         if not inner:
@@ -640,11 +650,15 @@ class _Extractor:
                 continue
             for target in targets:
                 names = target.elts if isinstance(target, ast.Tuple) else [target]
-                for key in filter(None, map(dotted, names)):
-                    bindings.setdefault(key, [])
-                    bindings[key] += [
-                        r for r in refs if r not in bindings[key] and r != ("name", key)
-                    ]
+                for name in names:
+                    bare = dotted(name)
+                    for key in {bare, self._scoped(bare, name)} - {""}:
+                        bindings.setdefault(key, [])
+                        bindings[key] += [
+                            r
+                            for r in refs
+                            if r not in bindings[key] and r not in (("name", key), ("name", bare))
+                        ]
         self.facts.bindings = bindings
 
     def _overrides(self) -> None:

@@ -257,7 +257,8 @@ class _Linker:
                 return True
             if kind == "factory":
                 return value in productive
-            return live.get((path, str(value)), False)
+            name = str(value)
+            return live.get((path, name), False) or live.get((path, name.rpartition(":")[2]), False)
 
         changed = True
         while changed:
@@ -300,7 +301,10 @@ class _Linker:
                 assert isinstance(value, int)
                 found.add((path, value))
             elif kind == "name":
-                stack.extend((path, r) for r in self.files[path].bindings.get(str(value), []))
+                bindings = self.files[path].bindings
+                name = str(value)
+                bound = bindings.get(name) or bindings.get(name.rpartition(":")[2], [])
+                stack.extend((path, r) for r in bound)
             elif value in self.productive:
                 stack.extend(self.factories.get(str(value), []))
         self._memo[start] = frozenset(found)

@@ -432,3 +432,35 @@ def test_http_calls_to_non_provider_urls_and_route_decorators_are_not_llm_calls(
         )
         == []
     )
+
+
+def test_self_client_belongs_to_its_own_class(tmp_path: Path) -> None:
+    assert described(
+        tmp_path,
+        {
+            "providers.py": """\
+            import anthropic
+            import openai
+
+            class OpenAIProvider:
+                def __init__(self, s):
+                    self.client = openai.OpenAI(timeout=s.timeout, max_retries=s.retries)
+
+                def generate(self, m):
+                    return self.client.chat.completions.create(model=m, messages=[])
+
+            class AnthropicProvider:
+                def __init__(self, s):
+                    self.client = anthropic.Anthropic(max_retries=5)
+
+                def generate(self, m):
+                    return self.client.messages.create(model=m, max_tokens=9, messages=[])
+            """
+        },
+    ) == [
+        "providers.py:9 chat.completions.create(...) [openai] timeout=providers.py:6"
+        " timeout=s.timeout | retry=providers.py:6 max_retries=s.retries | trace=-"
+        " | model=config providers.py:9 m",
+        "providers.py:16 messages.create(...) [anthropic] timeout=- | retry=providers.py:13"
+        " max_retries=5 | trace=- | model=config providers.py:16 m",
+    ]
