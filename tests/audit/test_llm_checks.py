@@ -241,3 +241,18 @@ def test_litellm_proxy_cost_tracking_counts_as_accounting(tmp_path: Path) -> Non
         "token usage read at litellm/config.yaml:3 (1 reads)",
         Evidence("litellm/config.yaml", 3, "LiteLLM proxy tracks cost per request"),
     )
+
+
+def test_installed_packages_are_third_party_code(tmp_path: Path) -> None:
+    sdk = "from openai import OpenAI\nOpenAI().chat.completions.create(model='x', messages=[])\n"
+    files = {
+        "venv-copy/lib/site-packages/somelib/client.py": sdk,
+        "vendor/a-1.0.dist-info/METADATA": "Name: a\n",
+        "vendor/b-1.0.dist-info/METADATA": "Name: b\n",
+        "vendor/c-1.0.dist-info/METADATA": "Name: c\n",
+        "vendor/a/core.py": sdk,
+        "app.egg-info/PKG-INFO": "Name: app\n",
+        "app/main.py": sdk,
+    }
+    model = llm_model(index_of(tmp_path, files))
+    assert [c.where.location() for c in model.calls] == ["app/main.py:2"]
