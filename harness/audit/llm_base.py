@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,19 @@ def call_path(node: ast.expr) -> str:
     if not isinstance(node, ast.Name):
         return ""
     return node.id + "".join(reversed(parts))
+
+
+Kind = Literal["timeout", "retry", "trace"]
+
+
+# A symbolic reference, resolved in phase two: a construction of this file (by index), a name
+# bound in this file, or a call to a function of that name anywhere in the project (a factory).
+Ref = tuple[Literal["ctor", "name", "factory"], str | int]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """Where a call's model name comes from: a literal in code, or configuration."""
+
+    kind: Literal["literal", "config"]
+    where: Where

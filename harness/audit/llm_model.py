@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 from harness.audit import llm_catalog as cat
 from harness.audit.index import RepoIndex, is_test_file
-from harness.audit.llm_base import Where
-from harness.audit.llm_extract import Construction, FileFacts, Kind, ModelRef, Ref, Use, extract
+from harness.audit.llm_base import Kind, ModelRef, Ref, Where
+from harness.audit.llm_extract import Construction, FileFacts, Use, extract
 from harness.audit.llm_trace import ALL, env_switches, langgraph_server
 
 NON_APP_DIRS = frozenset(
