@@ -306,9 +306,34 @@ class _Extractor(FileView):
         for kw in call.keywords:
             if kw.arg in cat.MODEL_KEYS and kw.arg != "llm":
                 return self.classify(kw.value, call)
+        for kw in call.keywords:
+            if kw.arg is None:  # `**self._request(...)`, `**params`
+                return self._spread_model(kw.value, call)
         return None
 
-    # ----- what is around a call ----------------------------------------------------------
+    def _spread_model(self, value: ast.expr, at: ast.AST) -> ModelRef:
+        """The model in a dict spread into the call: built by a helper of this file (its
+        returned dict) or assigned in the function; otherwise computed, so not hard-coded."""
+        dicts: list[ast.Dict] = []
+        if isinstance(value, ast.Call):
+            name = dotted(value.func).rsplit(".", 1)[-1]
+            home = self._scoped("self.x", at).partition(":")[0]  # the caller's class
+            for function in self.of(ast.FunctionDef, ast.AsyncFunctionDef):
+                assert isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+                same = self._scoped("self.x", function).partition(":")[0] == home
+                if function.name == name and same:
+                    returns = [n for n in ast.walk(function) if isinstance(n, ast.Return)]
+                    dicts += [r.value for r in returns if isinstance(r.value, ast.Dict)]
+        elif isinstance(value, ast.Name):
+            scope = self._enclosing_function(at) or self.tree
+            dicts += [v for v in self._assigned(value.id, scope) if isinstance(v, ast.Dict)]
+        for found in dicts:
+            for key, item in zip(found.keys, found.values, strict=True):
+                if isinstance(key, ast.Constant) and key.value == "model":
+                    model = self.classify(item, item)
+                    if model is not None:
+                        return model
+        return ModelRef("config", Where(self.path, value.lineno, "**" + short(value)))
 
     # ----- bindings and factories ---------------------------------------------------------
 

@@ -464,3 +464,34 @@ def test_self_client_belongs_to_its_own_class(tmp_path: Path) -> None:
         "providers.py:16 messages.create(...) [anthropic] timeout=- | retry=providers.py:13"
         " max_retries=5 | trace=- | model=config providers.py:16 m",
     ]
+
+
+def test_model_in_a_dict_spread_into_the_call(tmp_path: Path) -> None:
+    assert described(
+        tmp_path,
+        {
+            "spread.py": """\
+            from openai import OpenAI
+
+            class Provider:
+                def __init__(self, settings):
+                    self.client = OpenAI(timeout=5, max_retries=2)
+                    self.model = settings.model
+
+                def _request(self, q):
+                    return {"model": self.model, "messages": [q]}
+
+                def generate(self, q):
+                    return self.client.chat.completions.create(**self._request(q))
+
+            def fixed(client, q):
+                params = {"model": "gpt-4o", "messages": [q]}
+                return client.chat.completions.create(**params)
+            """
+        },
+    ) == [
+        "spread.py:12 chat.completions.create(...) [openai] timeout=spread.py:5 timeout=5"
+        " | retry=spread.py:5 max_retries=2 | trace=- | model=config spread.py:9 self.model",
+        "spread.py:16 chat.completions.create(...) [openai] timeout=spread.py:5 timeout=5"
+        " | retry=spread.py:5 max_retries=2 | trace=- | model=literal spread.py:15 'gpt-4o'",
+    ]
