@@ -227,6 +227,8 @@ def _read(rel: str, text: str, files: list[FileFacts], model: LLMModel) -> None:
         files.append(extract(rel, tree, text))
     except RecursionError:
         model.unknown.append(Where(rel, 1, "too deeply nested to read"))
+    except Exception as exc:  # a file the model cannot read is a finding, never a crash
+        model.unknown.append(Where(rel, 1, f"could not be read ({type(exc).__name__})"))
 
 
 def _llm_factories(files: list[FileFacts]) -> set[str]:

@@ -256,3 +256,11 @@ def test_installed_packages_are_third_party_code(tmp_path: Path) -> None:
     }
     model = llm_model(index_of(tmp_path, files))
     assert [c.where.location() for c in model.calls] == ["app/main.py:2"]
+
+
+def test_a_deeply_nested_file_is_unknown_not_a_crash(tmp_path: Path) -> None:
+    nested = "from openai import OpenAI\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    index = index_of(tmp_path, {"deep.py": nested})
+    outcome = policy(index, "timeout")
+    assert outcome.status == "unknown"
+    assert outcome.message.startswith("no LLM call site understood: deep.py:")
