@@ -99,6 +99,7 @@ class LLMCall:
     retry: Where | None
     trace: Where | None
     model: ModelRef | None
+    why_untraced: str = ""  # when a mechanism exists but does not reach this call
 
     @property
     def local(self) -> bool:
@@ -379,20 +380,28 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
                 construction.where, construction.family, tracing
             )
             direct = invocations.get(ident, [])
+            why = ""
             if trace is not None and "trace" not in settings:
                 # A script invoking the model is reached only by what reaches the script.
                 for use in direct:
                     reached = use.wrappers.get("trace") or _project_trace(
                         use.where, construction.family, tracing
                     )
-                    if reached is None:
+                    if reached is None and trace is not None:
+                        why = f"{trace.what} does not reach its run at {use.where.location()}"
                         trace = None
             if trace is None and callbacks and construction.family == "langchain":
                 # A callback handler traces the runs it is handed: the model is traced when
                 # every direct invocation of it passes a config or callbacks.
                 script = construction.where.path.split("/", 1)[0] in SCRIPT_DIRS
-                if not script and all(u.configured for u in direct):
-                    trace = callbacks[0]
+                bare = [u for u in direct if not u.configured]
+                if not script and not bare:
+                    trace, why = callbacks[0], ""
+                elif bare and not why:
+                    why = (
+                        f"{callbacks[0].what} ({callbacks[0].location()}) is not passed to"
+                        f" the run at {bare[0].where.location()}"
+                    )
             model.calls.append(
                 LLMCall(
                     construction.where,
@@ -402,6 +411,7 @@ def _link(files: list[FileFacts], model: LLMModel) -> LLMModel:
                     settings.get("retry"),
                     trace,
                     overridden.get(ident, construction.model),
+                    why,
                 )
             )
         for use in facts.uses:

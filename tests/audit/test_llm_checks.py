@@ -264,3 +264,33 @@ def test_a_deeply_nested_file_is_unknown_not_a_crash(tmp_path: Path) -> None:
     outcome = policy(index, "timeout")
     assert outcome.status == "unknown"
     assert outcome.message.startswith("no LLM call site understood: deep.py:")
+
+
+def test_untraced_evidence_says_why_the_handler_misses_the_run(tmp_path: Path) -> None:
+    index = index_of(
+        tmp_path,
+        {
+            "app.py": """\
+            from langchain_openai import ChatOpenAI
+            from langfuse.langchain import CallbackHandler
+
+            llm = ChatOpenAI(model=settings.model)
+            handler = CallbackHandler()
+
+            def traced(q):
+                return llm.invoke(q, config={"callbacks": [handler]})
+
+            def bare(q):
+                return llm.invoke(q)
+            """
+        },
+    )
+    assert policy(index, "tracing") == Outcome.failed(
+        "0/1 LLM call sites have tracing",
+        Evidence(
+            "app.py",
+            4,
+            "ChatOpenAI(...): not traced: Langfuse CallbackHandler (app.py:5) is not passed to"
+            " the run at app.py:11",
+        ),
+    )

@@ -113,6 +113,8 @@ def _missing(call: LLMCall, need: Requirement) -> str:
         what += " (the SDK's 600 s default does not count)"
     if need == "retry" and call.family in ("openai", "anthropic", "langchain"):
         what += " (the SDK's implicit retries are not a policy)"
+    if need == "tracing" and call.why_untraced:
+        what += f": {call.why_untraced}"
     return f"{call.where.what}: {what}"
 
 
