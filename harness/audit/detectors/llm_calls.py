@@ -1,184 +1,25 @@
-"""Detectors over LLM SDK call sites, found by reading the AST (never by importing the code).
+"""Detectors over LLM call sites: small queries over the project's LLM model.
 
-A call site is a call like `client.chat.completions.create(...)`, `client.messages.create(...)`,
-`client.responses.create(...)` or `litellm.completion(...)`. For each we ask: does it have a
-timeout, a retry policy, a trace around it, a configurable model?
+The model (`harness.audit.llm_model`) is built once per audit and shared by every check here;
+it says, for each call site, where its timeout, retry policy, tracing and model name come from.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from harness.audit.detectors.python_code import call_name
 from harness.audit.index import RepoIndex, is_test_file
+from harness.audit.llm_model import LLMCall, LLMModel, llm_model
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import NoParams, detector
 
-SDK_TAILS = (
-    ("chat", "completions", "create"),
-    ("chat", "completions", "parse"),
-    ("chat", "completions", "stream"),
-    ("responses", "create"),
-    ("responses", "parse"),
-    ("responses", "stream"),
-    ("messages", "create"),
-    ("messages", "stream"),
-    ("completions", "create"),
-    ("embeddings", "create"),
-)
-LITELLM_CALLS = frozenset(
-    {"litellm.completion", "litellm.acompletion", "completion", "acompletion"}
-)
-CLIENT_CLASSES = frozenset(
-    {"OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Anthropic", "AsyncAnthropic"}
-)
-TRACE_DECORATORS = frozenset({"observe", "traceable", "trace", "traced", "instrument", "span"})
-TRACE_CONTEXTS = frozenset(
-    {
-        "start_as_current_observation",
-        "start_as_current_span",
-        "start_as_current_generation",
-        "start_span",
-        "start_observation",
-        "trace",
-        "span",
-        "observe",
-    }
-)
-# Substrings a file must contain to hold a call site or a client; others are not parsed.
-CALL_NEEDLES = (".create(", ".parse(", ".stream(", "completion(", "OpenAI(", "Anthropic(")
-TIMEOUT_KWARGS = frozenset({"timeout", "request_timeout"})
-RETRY_KWARGS = frozenset({"max_retries", "num_retries"})
-
-
-@dataclass
-class CallSite:
-    path: str
-    line: int
-    kwargs: set[str]
-    decorators: set[str] = field(default_factory=set)
-    contexts: set[str] = field(default_factory=set)
-    model_literal: bool = False
-
-
-@dataclass
-class ClientBuild:
-    path: str
-    kwargs: set[str]
-
-
-class _Finder(ast.NodeVisitor):
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.sites: list[CallSite] = []
-        self.clients: list[ClientBuild] = []
-        self._decorators: list[set[str]] = []
-        self._contexts: list[set[str]] = []
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self._decorators.append({_last(call_name(_callee(d))) for d in node.decorator_list})
-        self.generic_visit(node)
-        self._decorators.pop()
-
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
-
-    def _with(self, node: ast.With | ast.AsyncWith) -> None:
-        names = {_last(call_name(_callee(item.context_expr))) for item in node.items}
-        names |= {_text_hint(item.context_expr) for item in node.items}
-        self._contexts.append(names)
-        self.generic_visit(node)
-        self._contexts.pop()
-
-    visit_With = _with
-    visit_AsyncWith = _with
-
-    def visit_For(self, node: ast.For) -> None:
-        self._contexts.append({_text_hint(node.iter)})
-        self.generic_visit(node)
-        self._contexts.pop()
-
-    visit_AsyncFor = visit_For  # type: ignore[assignment]
-
-    def visit_Call(self, node: ast.Call) -> None:
-        name = call_name(node.func)
-        if _last(name) in CLIENT_CLASSES:
-            self.clients.append(ClientBuild(self.path, {k.arg for k in node.keywords if k.arg}))
-        kwargs = _sdk_call_kwargs(node)
-        if kwargs is not None or name in LITELLM_CALLS:
-            self.sites.append(self._site(node, kwargs or set()))
-        self.generic_visit(node)
-
-    def _site(self, node: ast.Call, chain_kwargs: set[str]) -> CallSite:
-        kwargs = {k.arg for k in node.keywords if k.arg} | chain_kwargs
-        model = next((k.value for k in node.keywords if k.arg == "model"), None)
-        return CallSite(
-            self.path,
-            node.lineno,
-            kwargs,
-            set().union(*self._decorators) if self._decorators else set(),
-            set().union(*self._contexts) if self._contexts else set(),
-            isinstance(model, ast.Constant) and isinstance(model.value, str),
-        )
-
-
-def _callee(node: ast.expr) -> ast.expr:
-    return node.func if isinstance(node, ast.Call) else node
-
-
-def _last(name: str) -> str:
-    return name.rsplit(".", 1)[-1]
-
-
-def _text_hint(node: ast.expr) -> str:
-    text = ast.unparse(node)
-    for hint in ("Retrying", "retry", "timeout", "fail_after", "wait_for"):
-        if hint in text:
-            return hint
-    return ""
-
-
-def _sdk_call_kwargs(node: ast.Call) -> set[str] | None:
-    """For an SDK call site: kwargs given along the chain (`with_options(timeout=...)`)."""
-    attrs: list[str] = []
-    target: ast.expr = node.func
-    chain_kwargs: set[str] = set()
-    while isinstance(target, ast.Attribute | ast.Call):
-        if isinstance(target, ast.Call):
-            chain_kwargs |= {k.arg for k in target.keywords if k.arg}
-            target = target.func
-            continue
-        attrs.append(target.attr)
-        target = target.value
-    attrs.reverse()
-    if any(tuple(attrs[-len(tail) :]) == tail for tail in SDK_TAILS) and len(attrs) > 2:
-        return chain_kwargs
-    return None
-
-
-def find_call_sites(index: RepoIndex) -> tuple[list[CallSite], list[ClientBuild], bool]:
-    """Call sites, client constructions, and whether an auto-instrumentor is switched on."""
-    sites: list[CallSite] = []
-    clients: list[ClientBuild] = []
-    instrumented = False
-    for rel, tree in index.iter_python(*CALL_NEEDLES):
-        if is_test_file(rel):
-            continue
-        finder = _Finder(rel)
-        finder.visit(tree)
-        sites += finder.sites
-        clients += finder.clients
-        text = index.text(rel) or ""
-        instrumented |= "langfuse.openai" in text or "Instrumentor()" in text
-    return sites, clients, instrumented
-
-
 Requirement = Literal["timeout", "retry", "tracing", "configurable_model"]
+MAX_EVIDENCE = 25
 
 
 class CallPolicyParams(BaseModel):
@@ -186,47 +27,117 @@ class CallPolicyParams(BaseModel):
     require: Requirement
 
 
-def _client_has(site: CallSite, clients: list[ClientBuild], kwargs: frozenset[str]) -> bool:
-    local = [c for c in clients if c.path == site.path]
-    relevant = local or clients
-    return bool(relevant) and all(c.kwargs & kwargs for c in relevant)
+def _no_calls(model: LLMModel) -> Outcome:
+    """No call site understood: unknown when something was seen but not read, else n/a."""
+    if model.unknown:
+        first = model.unknown[0]
+        more = f" (+{len(model.unknown) - 1} more)" if len(model.unknown) > 1 else ""
+        return Outcome.unknown(
+            f"no LLM call site understood: {first.location()} {first.what}{more}",
+            *(Evidence(w.path, w.line, w.what) for w in model.unknown[:MAX_EVIDENCE]),
+        )
+    if model.llm_imports:
+        first = model.llm_imports[0]
+        return Outcome.unknown(
+            f"imports {first.what} ({first.location()}) but no LLM call site was recognised",
+            *(Evidence(w.path, w.line, f"imports {w.what}") for w in model.llm_imports[:5]),
+        )
+    return Outcome.not_applicable("no LLM call sites found")
 
 
-def _satisfies(site: CallSite, need: Requirement, clients: list[ClientBuild], traced: bool) -> bool:
-    if need == "timeout":
-        return bool(
-            site.kwargs & TIMEOUT_KWARGS
-            or _client_has(site, clients, TIMEOUT_KWARGS)
-            or {"timeout", "fail_after", "wait_for"} & site.contexts
-        )
-    if need == "retry":
-        retry_decorated = any(
-            "retry" in d or "backoff" in d or d == "on_exception" for d in site.decorators
-        )
-        return bool(
-            site.kwargs & RETRY_KWARGS
-            or _client_has(site, clients, RETRY_KWARGS)
-            or retry_decorated
-            or {"Retrying", "retry"} & site.contexts
-        )
-    if need == "tracing":
-        return traced or bool(site.decorators & TRACE_DECORATORS or site.contexts & TRACE_CONTEXTS)
-    return not site.model_literal
+def _source(call: LLMCall, need: Requirement) -> str | None:
+    """Where the call's `need` comes from, as evidence text; None when it has none."""
+    if need == "configurable_model":
+        if call.model is None:
+            return None
+        return f"model {call.model.where.what} ({call.model.kind} at {call.model.where.location()})"
+    where = {"timeout": call.timeout, "retry": call.retry, "tracing": call.trace}[need]
+    return f"{where.what} at {where.location()}" if where else None
 
 
 @detector("llm_call_policy", CallPolicyParams)
 def llm_call_policy(index: RepoIndex, params: CallPolicyParams) -> Outcome:
-    """Reports the ratio of LLM call sites meeting `require`, with file:line of those that don't."""
-    sites, clients, instrumented = find_call_sites(index)
-    if not sites:
-        return Outcome.not_applicable("no LLM SDK call sites found")
-    bad = [s for s in sites if not _satisfies(s, params.require, clients, instrumented)]
-    ratio = f"{len(sites) - len(bad)}/{len(sites)} call sites"
-    label = params.require.replace("_", " ")
+    """Every LLM call site meets `require`; evidence names each call and where its setting
+    comes from (SDK defaults do not count: see the check's rationale)."""
+    model = llm_model(index)
+    if not model.calls:
+        return _no_calls(model)
+    need = params.require
+    label = {
+        "timeout": "a timeout",
+        "retry": "an explicit retry policy",
+        "tracing": "tracing",
+        "configurable_model": "a configurable model",
+    }[need]
+    calls = model.calls
+    if need in ("timeout", "retry"):
+        calls = [c for c in calls if not c.local]
+        if not calls:
+            return Outcome.not_applicable("only local model runtimes (no network call to time out)")
+    if need == "configurable_model":
+        calls = [c for c in calls if c.model is not None]
+        if not calls:
+            return Outcome.not_applicable("no call site names a model (library defaults only)")
+        bad = [c for c in calls if c.model is not None and c.model.kind == "literal"]
+    else:
+        bad = [c for c in calls if _source(c, need) is None]
+    ratio = f"{len(calls) - len(bad)}/{len(calls)} LLM call sites have {label}"
     if bad:
-        evidence = [Evidence(s.path, s.line, f"no {label}") for s in bad]
-        return Outcome.failed(f"{ratio} have {label}", *evidence)
-    return Outcome.passed(f"{ratio} have {label}", *(Evidence(s.path, s.line) for s in sites))
+        evidence = [Evidence(c.where.path, c.where.line, _missing(c, need)) for c in bad]
+        return Outcome.failed(ratio, *evidence[:MAX_EVIDENCE])
+    evidence = []
+    for call in calls[:MAX_EVIDENCE]:
+        text = _source(call, need) or ""
+        evidence.append(Evidence(call.where.path, call.where.line, f"{call.where.what}: {text}"))
+    if model.unknown:
+        first = model.unknown[0]
+        return Outcome.unknown(
+            f"{ratio}, but {first.location()} {first.what}: calls there were not read",
+            *evidence,
+            *(Evidence(w.path, w.line, w.what) for w in model.unknown[:5]),
+        )
+    return Outcome.passed(ratio, *evidence)
+
+
+def _missing(call: LLMCall, need: Requirement) -> str:
+    if need == "configurable_model" and call.model is not None:
+        model = call.model.where
+        return f"{call.where.what}: hard-coded model {model.what} at {model.location()}"
+    what = {
+        "timeout": "no timeout",
+        "retry": "no explicit retry policy",
+        "tracing": "not traced",
+        "configurable_model": "hard-coded model",
+    }[need]
+    if need == "timeout" and call.family in ("openai", "anthropic", "langchain"):
+        what += " (the SDK's 600 s default does not count)"
+    if need == "retry" and call.family in ("openai", "anthropic", "langchain"):
+        what += " (the SDK's implicit retries are not a policy)"
+    if need == "tracing" and call.why_untraced:
+        what += f": {call.why_untraced}"
+    return f"{call.where.what}: {what}"
+
+
+@detector("llm_token_accounting")
+def llm_token_accounting(index: RepoIndex, params: NoParams) -> Outcome:
+    """Token usage is read from model responses (or a cost computed from it), in code."""
+    model = llm_model(index)
+    if not model.calls and not model.usage:
+        return _no_calls(model)
+    if model.usage:
+        first = model.usage[0]
+        return Outcome.passed(
+            f"token usage read at {first.location()} ({len(model.usage)} reads)",
+            *(Evidence(w.path, w.line, w.what) for w in model.usage[:MAX_EVIDENCE]),
+        )
+    sites = model.calls
+    return Outcome.failed(
+        f"{len(sites)} LLM call sites, and no token usage is read from any response",
+        *(
+            Evidence(c.where.path, c.where.line, f"{c.where.what}: usage not read")
+            for c in sites[:MAX_EVIDENCE]
+        ),
+    )
 
 
 USER_INPUT_NAMES = frozenset({"question", "query", "user_input", "user_message", "message"})
@@ -274,6 +185,10 @@ def _system_prompts(function: ast.AST) -> Iterator[tuple[ast.expr, int]]:
                     yield kw.value, node.lineno
 
 
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
 def _const(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -290,4 +205,4 @@ def _interpolates(expr: ast.expr, inputs: set[str]) -> bool:
     return bool(names & (inputs | USER_INPUT_NAMES))
 
 
-__all__ = ["NoParams", "find_call_sites"]
+__all__ = ["NoParams", "llm_model"]
