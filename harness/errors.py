@@ -96,3 +96,8 @@ class GateFailedError(HarnessError):
     """The run finished but a threshold, coverage floor or regression check failed."""
 
     exit_code = EXIT_FAILED
+
+
+class UnsafeWriteError(HarnessError):
+    """A report or cache file cannot be written where asked: not a regular file, a symlink, a
+    directory, outside the project for a config-set path, or refused by the OS."""

@@ -12,16 +12,14 @@ import ast
 import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import pathspec
-import yaml
-
+from harness import safeio
 from harness.audit.gitmeta import head_commit, tracked_paths
+from harness.audit.ignore import IgnoreRules
 
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 _AT_LINE = re.compile(r"line (\d+)")
@@ -45,7 +43,7 @@ PRUNED_DIRS = frozenset(
     }
 )
 
-_Spec = tuple[str, pathspec.GitIgnoreSpec]
+_Spec = tuple[str, IgnoreRules]
 
 
 class RepoIndex:
@@ -61,14 +59,14 @@ class RepoIndex:
         self._text: dict[str, str | None] = {}
         self._parsed: dict[tuple[str, str], Any] = {}
         self._match_cache: dict[tuple[str, ...], list[str]] = {}
-        exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        exclude_spec = IgnoreRules.from_lines(exclude) if exclude else None
         self._walk(exclude_spec)
         self.files.sort()
         self._file_set = frozenset(self.files)
 
     # ----- the walk -------------------------------------------------------------------------
 
-    def _walk(self, exclude_spec: pathspec.GitIgnoreSpec | None) -> None:
+    def _walk(self, exclude_spec: IgnoreRules | None) -> None:
         root_specs: list[_Spec] = [("", exclude_spec)] if exclude_spec else []
         stack: list[tuple[str, list[_Spec]]] = [("", root_specs)]
         while stack:
@@ -89,10 +87,13 @@ class RepoIndex:
         if not gitignore.is_file() or gitignore.is_symlink():
             return specs
         try:
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+            data = safeio.read_bytes(gitignore, limit=MAX_TEXT_BYTES, root=self.root)
+        except OSError as exc:
+            rel = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+            self.skipped[rel] = f"unreadable: {exc.strerror}"
             return specs
-        return [*specs, (rel_dir, pathspec.GitIgnoreSpec.from_lines(lines))]
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        return [*specs, (rel_dir, IgnoreRules.from_lines(lines))]
 
     def _visit(
         self,
@@ -131,6 +132,9 @@ class RepoIndex:
             return
         if target.is_dir():
             self.skipped[rel] = "symlink to a directory (not followed; its target is indexed)"
+            return
+        if not target.is_file():
+            self.skipped[rel] = "symlink to a special file (FIFO, device or socket; not read)"
             return
         if _is_ignored(rel, False, specs):
             self.ignored.append(rel)
@@ -184,7 +188,10 @@ class RepoIndex:
             self.skipped[rel] = "larger than 5 MB (not read)"
             return None
         try:
-            data = (self.root / rel).read_bytes()
+            data = safeio.read_bytes(self.root / rel, limit=MAX_TEXT_BYTES, root=self.root)
+        except safeio.TooLargeError:
+            self.skipped[rel] = "larger than 5 MB (not read)"
+            return None
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror}"
             return None
@@ -206,11 +213,11 @@ class RepoIndex:
         return self._parse(rel, "yaml", _load_yaml)
 
     def toml(self, rel: str) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = self._parse(rel, "toml", tomllib.loads)
+        result: dict[str, Any] | None = self._parse(rel, "toml", safeio.loads_toml)
         return result
 
     def json(self, rel: str) -> Any:
-        return self._parse(rel, "json", json.loads)
+        return self._parse(rel, "json", safeio.loads_json)
 
     def python(self, rel: str) -> ast.Module | None:
         result: ast.Module | None = self._parse(rel, "python", lambda t: ast.parse(t, rel))
@@ -314,14 +321,14 @@ def _is_ignored(rel: str, is_dir: bool, specs: list[_Spec]) -> bool:
     ignored = False
     for base, spec in specs:
         sub = rel[len(base) + 1 :] if base else rel
-        result = spec.check_file(sub + "/" if is_dir else sub)
-        if result.include is not None:
-            ignored = result.include
+        verdict = spec.match(sub, is_dir)
+        if verdict is not None:
+            ignored = verdict
     return ignored
 
 
 def _load_yaml(text: str) -> Any:
-    return yaml.safe_load(text)
+    return safeio.loads_yaml(text)
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:

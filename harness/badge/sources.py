@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.audit.gitmeta import is_sha
 from harness.badge.colors import UNMEASURED_COLOR, Thresholds
 from harness.badge.model import Badge, Provenance
 from harness.errors import BadgeInputError
@@ -63,7 +64,8 @@ def provenance(data: dict[str, Any], kind: str) -> Provenance:
     commit = data.get("commit")
     return Provenance(
         kind=kind.removeprefix("harness-"),
-        commit=commit if isinstance(commit, str) and commit else None,
+        # Only an object id is copied into badges: whatever else a report holds there stays out.
+        commit=commit if isinstance(commit, str) and is_sha(commit) else None,
         generated_at=parse_timestamp(data.get("generated_at")),
     )
 
