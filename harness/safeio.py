@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import tempfile
 import tomllib
@@ -227,6 +228,25 @@ def load_toml_file(path: Path, *, limit: int = MAX_CONFIG_BYTES) -> dict[str, An
     return loads_toml(read_text(path, limit=limit))
 
 
+# ----- text that came from file names -----------------------------------------------------
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str, *, in_json: bool = False) -> str:
+    """`text` made encodable as UTF-8: a file name's undecodable byte (a lone surrogate from
+    os.fsdecode) becomes the visible `\\xNN`, any other lone surrogate U+FFFD. With `in_json`,
+    the backslash is written as JSON escapes it, for text already serialised as JSON."""
+    slash = "\\\\" if in_json else "\\"
+
+    def visible(found: re.Match[str]) -> str:
+        code = ord(found.group())
+        return f"{slash}x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "\ufffd"
+
+    return _SURROGATE.sub(visible, text)
+
+
 # ----- writes -----------------------------------------------------------------------------
 
 
@@ -241,8 +261,8 @@ def check_writable_target(path: Path) -> None:
     shown = str(path)
     try:
         info = os.lstat(path)
-    except FileNotFoundError:
-        info = None
+    except (FileNotFoundError, NotADirectoryError):
+        info = None  # a missing or non-directory parent is named by _check_parents
     except OSError as exc:
         raise _write_error(shown, exc) from None
     if info is not None:
@@ -269,7 +289,7 @@ def _check_parents(path: Path) -> None:
     while True:
         try:
             info = os.stat(parent)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             if parent.parent == parent:
                 return
             parent = parent.parent
@@ -314,15 +334,23 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def append_text(path: Path, content: str) -> None:
     """Append to a regular file (a CI summary file); a FIFO or device is refused."""
+    refused = UnsafeWriteError(
+        f"cannot append to {path}: not a regular file", "point it at a regular file"
+    )
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise refused
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise _write_error(str(path), exc) from None
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o666)
     except OSError as exc:
         raise _write_error(str(path), exc) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnsafeWriteError(
-                f"cannot append to {path}: not a regular file", "point it at a regular file"
-            )
+            raise refused
         os.write(fd, content.encode("utf-8", errors="surrogateescape"))
     finally:
         os.close(fd)

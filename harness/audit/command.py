@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
+from harness import safeio
 from harness.audit.engine import AuditOptions, run_audit
 from harness.audit.model import Severity
 from harness.audit.report import FORMATS, renderers, table
@@ -20,6 +19,8 @@ Destination = tuple[str, Path | None]
 def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[Destination]:
     """`FORMAT` or `FORMAT:FILE` specs; at most one may go to standard output (or --output)."""
     destinations: list[Destination] = []
+    if not formats and output is not None:
+        formats = (_BY_SUFFIX.get(output.suffix.lower(), "table"),)
     for spec in formats or ("table",):
         name, _, file = spec.partition(":")
         if name not in FORMATS:
@@ -42,16 +43,12 @@ def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[De
 
 
 def write_atomically(path: Path, content: str) -> None:
-    """Write via a temporary file in the same directory so a crash never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Through the safe-write layer: atomic, never over a device, FIFO, symlink or directory."""
+    safeio.write_text(path, content)
+
+
+# `-o FILE` without --format: the format its suffix names, not the terminal table.
+_BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".xml": "junit"}
 
 
 @click.command("audit")

@@ -14,11 +14,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
 from harness.errors import BaselineError
 from harness.eval.stats import bootstrap_mean
 
 BASELINE_KIND = "harness-eval-baseline"
 MIN_PAIRED = 5
+_MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 def fingerprint(
@@ -39,20 +41,20 @@ def baseline_document(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_baseline(path: Path, report: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(baseline_document(report), indent=2, sort_keys=True)
-    path.write_text(text + "\n", encoding="utf-8")
+    safeio.write_text(path, text + "\n")
 
 
 def load_baseline(path: Path, shown: str) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = safeio.loads_json(safeio.read_text(path, limit=_MAX_BASELINE_BYTES))
     except FileNotFoundError:
         raise BaselineError(
             f"baseline {shown} not found", "create one with `harness eval --save-baseline`"
         ) from None
     except (OSError, ValueError) as exc:
-        raise BaselineError(f"cannot read baseline {shown}: {exc}", "regenerate it") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise BaselineError(f"cannot read baseline {shown}: {reason}", "regenerate it") from None
     if not isinstance(doc, dict) or doc.get("kind") != BASELINE_KIND:
         raise BaselineError(
             f"{shown} is not a harness eval baseline", "create one with --save-baseline"

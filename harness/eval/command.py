@@ -66,6 +66,7 @@ def eval_command(path: Path, **flags: Any) -> None:
     if not path.is_dir():
         raise EvalConfigError(f"{path} is not a directory", "pass the project directory")
     config = load_config(path, _overrides(flags, path))
+    json_path = _report_path(path, config, flags)
     if flags["langfuse"]:
         from harness.eval.langfuse_export import check_credentials
 
@@ -84,7 +85,6 @@ def eval_command(path: Path, **flags: Any) -> None:
                 progress=progress,
             )
         )
-    json_path = _from_cwd(flags["json_out"]) or resolve(path, config.report_path)
     _write_reports(report, json_path, flags)
     if flags["save_baseline"] is not None:
         from harness.eval.baseline import save_baseline
@@ -108,6 +108,25 @@ def eval_command(path: Path, **flags: Any) -> None:
             f"{len(failures)} check(s) failed: {failures[0]}",
             f"see {json_path.name} and the table above",
         )
+
+
+def _report_path(project: Path, config: Any, flags: dict[str, Any]) -> Path:
+    """Where the JSON report goes. Paths set in the project's config stay inside the project (a
+    cloned repository must not make CI write elsewhere); flags are the user's own choice."""
+    from harness import safeio
+
+    from_config = [("report", config.report)]
+    if flags["cache_dir"] is None:
+        from_config.append(("cache_dir", config.cache_dir))
+    if flags["save_baseline"] == _DEFAULT:
+        from_config.append(("baseline", config.baseline))
+    for setting, value in from_config:
+        if value is not None:
+            safeio.confined(project, value, f"[tool.harness.eval] {setting}")
+    if flags["json_out"] is not None:
+        return Path(flags["json_out"]).resolve()
+    path = Path(config.report_path)
+    return path if path.is_absolute() else project / path
 
 
 def _from_cwd(value: str | Path | None) -> Path | None:
@@ -178,16 +197,15 @@ class _progress:
 
 
 def _write_reports(report: dict[str, Any], json_path: Path, flags: dict[str, Any]) -> None:
+    from harness import safeio
     from harness.eval.render import junit, markdown
 
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    safeio.write_text(json_path, json.dumps(report, indent=2, sort_keys=False) + "\n")
     md = markdown(report)
     if flags["md_out"]:
-        flags["md_out"].write_text(md, encoding="utf-8")
+        safeio.write_text(flags["md_out"], md)
     if flags["junit_out"]:
-        flags["junit_out"].write_text(junit(report), encoding="utf-8")
+        safeio.write_text(flags["junit_out"], junit(report))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(md)
+        safeio.append_text(Path(summary), md)
