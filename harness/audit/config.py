@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness import safeio
 from harness.audit.model import Severity, Waiver
 from harness.errors import ConfigError
 
@@ -66,7 +67,7 @@ def load_config(root: Path) -> tuple[AuditConfig, str | None]:
     """The config and the file it came from (None when the repo has none)."""
     for name in ("harness.toml", "pyproject.toml"):
         path = root / name
-        if not path.is_file() or path.is_symlink():
+        if not safeio.is_regular_file(path) or path.is_symlink():
             continue
         table = _harness_table(path, name == "pyproject.toml")
         if table is None:
@@ -86,14 +87,28 @@ def load_config(root: Path) -> tuple[AuditConfig, str | None]:
 
 def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = safeio.load_toml_file(path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, safeio.NestingError) as exc:
         if nested_only:
             return None  # a broken pyproject is reported as a finding, not a config error
         raise ConfigError(f"{path.name}: invalid TOML ({exc})", "fix the syntax") from exc
+    except safeio.TooLargeError as exc:
+        raise ConfigError(f"{path.name}: {exc.reason}", "keep the config file small") from exc
     except OSError:
         return None
-    table = data.get("tool", {}).get("harness")
+    tool = data.get("tool")
+    table = tool.get("harness") if isinstance(tool, dict) else None
     if table is None and not nested_only:
         table = data
-    return table if isinstance(table, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(
+            f"{path.name}: [tool.harness] must be a table, not {_kind(table)}",
+            "write it as a [tool.harness] section",
+        )
+    return table
+
+
+def _kind(value: Any) -> str:
+    return {int: "a number", float: "a number", str: "a string", list: "an array"}.get(
+        type(value), type(value).__name__
+    )

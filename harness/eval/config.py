@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from harness import safeio
 from harness.errors import EvalConfigError
 
 DEFAULT_CACHE_DIR = ".harness-cache/eval"
@@ -120,12 +121,19 @@ def _read_section(project: Path) -> dict[str, Any]:
     if not pyproject.is_file():
         return {}
     try:
-        doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        doc = safeio.load_toml_file(pyproject)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, safeio.NestingError) as exc:
         raise EvalConfigError(f"cannot parse {pyproject.name}: {exc}", "fix the TOML") from None
-    section = doc.get("tool", {}).get("harness", {}).get("eval", {})
-    if not isinstance(section, dict):
-        raise EvalConfigError("[tool.harness.eval] must be a table", "fix pyproject.toml")
+    except OSError as exc:
+        raise EvalConfigError(
+            f"cannot read {pyproject.name}: {exc.strerror or exc}", "fix pyproject.toml"
+        ) from None
+    section: Any = doc
+    for name in ("tool", "harness", "eval"):
+        section = section.get(name, {})
+        if not isinstance(section, dict):
+            dotted = {"tool": "[tool]", "harness": "[tool.harness]", "eval": "[tool.harness.eval]"}
+            raise EvalConfigError(f"{dotted[name]} must be a table", "fix pyproject.toml")
     return dict(section)
 
 
