@@ -61,7 +61,13 @@ def eval_command(path: Path, **flags: Any) -> None:
 
     Exit codes: 0 ok, 1 a threshold, coverage floor or baseline regression failed, 2 usage.
     """
-    from harness.eval.pipeline import RunOptions, resolve, run
+    try:
+        from harness.eval.pipeline import RunOptions, run
+    except ModuleNotFoundError as exc:
+        raise EvalConfigError(
+            f"harness eval needs the eval extra (module {exc.name!r} is not installed)",
+            "pip install 'portfolio-harness[eval]'",
+        ) from None
 
     if not path.is_dir():
         raise EvalConfigError(f"{path} is not a directory", "pass the project directory")
@@ -91,7 +97,7 @@ def eval_command(path: Path, **flags: Any) -> None:
 
         target = config.baseline if flags["save_baseline"] == _DEFAULT else flags["save_baseline"]
         default = flags["save_baseline"] == _DEFAULT
-        save_baseline(resolve(path, target) if default else Path(target).resolve(), report)
+        save_baseline(path / target if default else Path(target).resolve(), report)
         err.print(f"baseline saved to {target}", markup=False, highlight=False)
     if flags["langfuse"]:
         from harness.eval.langfuse_export import export_run
