@@ -111,6 +111,15 @@ def is_regular_file(path: Path) -> bool:
         return False
 
 
+def is_plain_file(path: Path) -> bool:
+    """A regular file that is not a symlink; False for anything else or any error (a name
+    past PATH_MAX included), never an exception."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _size(limit: int) -> str:
     if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
         return f"{limit // (1024 * 1024)} MB"

@@ -12,6 +12,7 @@ from harness.audit.engine import AuditOptions, run_audit
 from harness.audit.model import Severity
 from harness.audit.report import FORMATS, renderers, table
 from harness.errors import EXIT_FAILED, OutputError
+from harness.suggest import did_you_mean
 
 Destination = tuple[str, Path | None]
 
@@ -24,7 +25,7 @@ def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[De
     for spec in formats or ("table",):
         name, _, file = spec.partition(":")
         if name not in FORMATS:
-            raise OutputError(f"unknown format {name!r}", f"use one of: {', '.join(FORMATS)}")
+            raise OutputError(f"unknown format {name!r}", did_you_mean(name, FORMATS))
         destinations.append((name, Path(file) if file else None))
     to_stdout = [d for d in destinations if d[1] is None]
     if output is not None:

@@ -89,8 +89,9 @@ def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:
     try:
         data = safeio.load_toml_file(path)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, safeio.NestingError) as exc:
-        if nested_only:
+        if nested_only and not _mentions_harness(path):
             return None  # a broken pyproject is reported as a finding, not a config error
+        # A [tool.harness] that cannot be read must not silently drop its gates (fail-under).
         raise ConfigError(f"{path.name}: invalid TOML ({exc})", "fix the syntax") from exc
     except safeio.TooLargeError as exc:
         raise ConfigError(f"{path.name}: {exc.reason}", "keep the config file small") from exc
@@ -106,6 +107,13 @@ def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:
             "write it as a [tool.harness] section",
         )
     return table
+
+
+def _mentions_harness(path: Path) -> bool:
+    try:
+        return b"tool.harness" in safeio.read_bytes(path, limit=safeio.MAX_CONFIG_BYTES)
+    except OSError:
+        return False
 
 
 def _kind(value: Any) -> str:

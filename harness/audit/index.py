@@ -84,13 +84,15 @@ class RepoIndex:
 
     def _with_gitignore(self, rel_dir: str, abs_dir: Path, specs: list[_Spec]) -> list[_Spec]:
         gitignore = abs_dir / ".gitignore"
-        if not gitignore.is_file() or gitignore.is_symlink():
+        if not safeio.is_plain_file(gitignore):
             return specs
         try:
             data = safeio.read_bytes(gitignore, limit=MAX_TEXT_BYTES, root=self.root)
         except OSError as exc:
             rel = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
-            self.skipped[rel] = f"unreadable: {exc.strerror}"
+            unsafe = isinstance(exc, safeio.UnsafeReadError)
+            reason = exc.strerror or "unreadable"
+            self.skipped[rel] = reason if unsafe else f"unreadable: {reason}"
             return specs
         lines = data.decode("utf-8", errors="replace").splitlines()
         return [*specs, (rel_dir, IgnoreRules.from_lines(lines))]
