@@ -74,7 +74,9 @@ def load_config(root: Path) -> tuple[AuditConfig, str | None]:
             continue
         own = {k: v for k, v in table.items() if k not in OTHER_VERBS}
         try:
-            return AuditConfig.model_validate(own), name
+            config = AuditConfig.model_validate(own)
+            _check_waivers(config, name)
+            return config, name
         except ValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(p) for p in error["loc"])
@@ -83,6 +85,22 @@ def load_config(root: Path) -> tuple[AuditConfig, str | None]:
                 "fix the setting (see README: Configuration)",
             ) from exc
     return AuditConfig(), None
+
+
+def _check_waivers(config: AuditConfig, name: str) -> None:
+    """Two waivers covering the same evidence of one check would both read "active"; which one
+    applies (its reason, its expiry) would be a guess."""
+    seen: dict[str, list[set[str]]] = {}
+    for waiver in config.waivers:
+        paths = set(waiver.paths)
+        for earlier in seen.get(waiver.check, []):
+            if not paths or not earlier or paths & earlier:
+                raise ConfigError(
+                    f"{name} [tool.harness] waivers: two waivers for check {waiver.check!r} "
+                    "cover the same paths",
+                    "keep one, or give each its own paths",
+                )
+        seen.setdefault(waiver.check, []).append(paths)
 
 
 def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:

@@ -75,8 +75,8 @@ def read_manifest(out: Path) -> list[dict[str, Any]]:
     path = out / MANIFEST_NAME
     try:
         data = safeio.loads_json(safeio.read_text(path, limit=MAX_MANIFEST_BYTES))
-    except FileNotFoundError:
-        return []
+    except (FileNotFoundError, NotADirectoryError):
+        return []  # no earlier run (an --out that is not a folder is refused when writing)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BadgeInputError(
             f"{path} is not a badge manifest ({exc})", f"delete {path} and run harness badge again"

@@ -209,3 +209,18 @@ def test_unknown_formats_and_checks_get_did_you_mean(repo: Path) -> None:
     assert one_line(result) == (
         "error: no check 'dockerfile-healthchek' — did you mean 'dockerfile-healthcheck'?"
     )
+
+
+def test_two_waivers_for_one_check_are_refused(repo: Path) -> None:
+    waiver = '[[waivers]]\ncheck = "dockerfile-healthcheck"\nreason = "{}"\n'
+    (repo / "harness.toml").write_text(waiver.format("first") + waiver.format("second"))
+    result = harness_run("audit", str(repo), cwd=repo.parent)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: harness.toml [tool.harness] waivers: two waivers for check "
+        "'dockerfile-healthcheck' cover the same paths — keep one, or give each its own paths"
+    )
+    separate = waiver.format("first") + 'paths = ["a/Dockerfile"]\n'
+    separate += waiver.format("second") + 'paths = ["b/Dockerfile"]\n'
+    (repo / "harness.toml").write_text(separate)
+    audit(repo)
