@@ -37,9 +37,27 @@ _DEFAULT = "\0default"
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the target/judge cache.")
 @click.option("--no-target-cache", is_flag=True, help="Always call the target afresh.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its partial file.")
-@click.option("--min-coverage", type=float, help="Fail when a metric measures fewer samples.")
+@click.option(
+    "--min-coverage",
+    type=float,
+    help="Fail when a metric measures a smaller share of the samples it applies to [0.8].",
+)
+@click.option(
+    "--accept",
+    "accept",
+    multiple=True,
+    type=click.Choice(["underpowered", "incomparable"]),
+    help="Let the gate pass a comparison in this undecided state (repeatable); by default "
+    "it is not a pass.",
+)
 @click.option("--tolerance", type=float, help="Regression tolerance on a metric's mean [0.02].")
-@click.option("--baseline", "baseline", type=click.Path(path_type=Path), help="Compare to FILE.")
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Compare to the baseline FILE.",
+)
 @click.option(
     "--save-baseline",
     is_flag=False,
@@ -108,11 +126,18 @@ def eval_command(path: Path, **flags: Any) -> None:
     if not flags["quiet"]:
         terminal(report, Console())
     verdicts(report, err)
-    failures = report["gate"]["failures"]
+    gate = report["gate"]
+    failures = gate["failures"]
     if failures:
         raise GateFailedError(
             f"{len(failures)} check(s) failed: {failures[0]}",
             f"see {json_path.name} and the table above",
+        )
+    if gate["inconclusive"]:
+        raise GateFailedError(
+            f"gate inconclusive, not a pass: {gate['inconclusive'][0]}",
+            "add samples or re-save the baseline; a CI that accepts this state passes "
+            "--accept underpowered (or incomparable)",
         )
 
 
@@ -167,6 +192,7 @@ def _overrides(flags: dict[str, Any], project: Path) -> dict[str, Any]:
         "judge_model": flags["judge_model"],
         "cache_dir": _in_project(flags["cache_dir"], project),
         "min_coverage": flags["min_coverage"],
+        "accept": list(flags["accept"]) or None,
         "tolerance": flags["tolerance"],
     }
 

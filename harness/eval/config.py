@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -16,6 +16,7 @@ from harness import safeio
 from harness.errors import EvalConfigError
 
 DEFAULT_CACHE_DIR = ".harness-cache/eval"
+DEFAULT_MIN_COVERAGE = 0.8
 
 
 class ResponseMapping(BaseModel):
@@ -69,7 +70,10 @@ class EvalConfig(BaseModel):
     retries: int = Field(default=4, ge=0, le=20)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     cache_dir: str = DEFAULT_CACHE_DIR
-    min_coverage: float = Field(default=0.0, ge=0.0, le=1.0)
+    # A floor by default: a run whose target is down or whose judge fails every call must not
+    # pass. Measured over the samples a metric applies to.
+    min_coverage: float = Field(default=DEFAULT_MIN_COVERAGE, ge=0.0, le=1.0)
+    accept: list[Literal["underpowered", "incomparable"]] = Field(default_factory=list)
     tolerance: float = Field(default=0.02, ge=0.0)
     baseline: str = "evals/baseline.json"
     report: str | None = None  # default: <cache_dir>/report.json
