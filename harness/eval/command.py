@@ -63,9 +63,12 @@ _DEFAULT = "\0default"
     is_flag=False,
     flag_value=_DEFAULT,
     default=None,
+    metavar="FILE",
     help="Store this run as the baseline [evals/baseline.json or FILE].",
 )
-@click.option("--json", "json_out", help="JSON report path [<cache dir>/report.json].")
+@click.option(
+    "--json", "json_out", metavar="FILE", help="JSON report path [<cache dir>/report.json]."
+)
 @click.option("--markdown", "md_out", type=click.Path(path_type=Path), help="Markdown summary.")
 @click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="JUnit XML report.")
 @click.option("--langfuse", is_flag=True, help="Record the run as a Langfuse dataset run.")
@@ -77,7 +80,8 @@ def eval_command(path: Path, **flags: Any) -> None:
     File flags are relative to the working directory; paths in [tool.harness.eval] are
     relative to PATH.
 
-    Exit codes: 0 ok, 1 a threshold, coverage floor or baseline regression failed, 2 usage.
+    Exit codes: 0 ok, 1 a threshold, coverage floor or baseline check failed, or the baseline
+    comparison is inconclusive (underpowered or incomparable, see --accept), 2 usage.
     """
     try:
         from harness.eval.pipeline import RunOptions, run

@@ -10,11 +10,14 @@ metric set or judge.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 from pathlib import Path
 from typing import IO, Any
+
+from harness.errors import ResumeError
 
 # Test hook: after this many samples are written the process SIGKILLs itself, a real crash
 # at a deterministic point (no cleanup, no atexit), to test --resume end to end.
@@ -46,9 +49,24 @@ class PartialResults:
         return done
 
     def open(self, keep: dict[str, dict[str, Any]]) -> None:
-        """Start the file afresh with the records being kept (drops any torn line)."""
+        """Start the file afresh with the records being kept (drops any torn line).
+
+        The file is locked for the run: a second eval of the same project and settings would
+        otherwise truncate this one's results, or delete them when it finishes first."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("w", encoding="utf-8")
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ResumeError(
+                "another harness eval of this project with the same dataset, target and metrics "
+                "is running",
+                "wait for it to finish, or give this run its own --cache-dir",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        self._handle = handle
         for record in keep.values():
             self._handle.write(json.dumps(record, sort_keys=True) + "\n")
         self._sync()
@@ -67,6 +85,6 @@ class PartialResults:
 
     def finish(self) -> None:
         """The run completed and its report is built: the partial file has done its job."""
+        self.path.unlink(missing_ok=True)  # while still locked: no other run is using it
         if self._handle is not None:
             self._handle.close()
-        self.path.unlink(missing_ok=True)

@@ -238,3 +238,44 @@ def test_a_nonexistent_project_is_blamed_not_the_dataset(tmp_path: Path) -> None
     assert one_line(result) == (
         f"error: {tmp_path / 'nope'} is not a directory — pass the project directory"
     )
+
+
+SLOW = """
+import time
+
+def ask(row):
+    time.sleep(1)
+    return {"response": "Paris", "retrieved_contexts": [{"id": "d1", "text": "Paris"}]}
+"""
+
+
+def test_concurrent_evals_of_one_project_do_not_share_a_resume_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.hostile.conftest import REPO
+
+    root = eval_project(tmp_path / "p", target=SLOW, n=8)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RAGAS_DO_NOT_TRACK": "true"}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "harness", "eval", "--quiet", "--concurrency", "1", "--no-cache"],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        runs = root / ".harness-cache" / "eval" / "runs"
+        for _ in range(600):  # wait for the first run to hold its partial file
+            if runs.is_dir() and any(runs.glob("*.jsonl")):
+                break
+            time.sleep(0.05)
+        second = harness_run("eval", "--quiet", "--concurrency", "1", "--no-cache", cwd=root)
+        assert second.returncode == 2
+        assert one_line(second) == (
+            "error: another harness eval of this project with the same dataset, target and "
+            "metrics is running — wait for it to finish, or give this run its own --cache-dir"
+        )
+        _, err = first.communicate(timeout=120)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err
+    assert [s["error"] for s in read_report(root)["samples"]] == [None] * 8
