@@ -150,6 +150,11 @@ def _report_path(project: Path, config: Any, flags: dict[str, Any]) -> Path:
     cloned repository must not make CI write elsewhere); flags are the user's own choice."""
     from harness import safeio
 
+    if flags["dataset"] is None and not safeio.inside(project / config.dataset, project):
+        raise EvalConfigError(
+            f"[tool.harness.eval] dataset = {config.dataset!r} points outside the project",
+            "use a path inside the project (--dataset can still name any file)",
+        )
     from_config = [("report", config.report)]
     if flags["cache_dir"] is None:
         from_config.append(("cache_dir", config.cache_dir))

@@ -17,7 +17,10 @@ import signal
 from pathlib import Path
 from typing import IO, Any
 
+from harness import safeio
 from harness.errors import ResumeError
+
+_MAX_PARTIAL_BYTES = 1024 * 1024 * 1024
 
 # Test hook: after this many samples are written the process SIGKILLs itself, a real crash
 # at a deterministic point (no cleanup, no atexit), to test --resume end to end.
@@ -36,9 +39,15 @@ class PartialResults:
         """Records already finished, by sample id."""
         done: dict[str, dict[str, Any]] = {}
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            data = safeio.read_bytes(self.path, limit=_MAX_PARTIAL_BYTES)
         except FileNotFoundError:
             return done
+        except OSError as exc:
+            raise ResumeError(
+                f"cannot read the partial results {self.path.name}: {exc.strerror}",
+                "run without --resume",
+            ) from None
+        lines = data.decode("utf-8", errors="replace").splitlines()
         for line in lines:
             try:
                 record = json.loads(line)
@@ -54,6 +63,7 @@ class PartialResults:
         The file is locked for the run: a second eval of the same project and settings would
         otherwise truncate this one's results, or delete them when it finishes first."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        safeio.check_writable_target(self.path)  # never a symlink, FIFO or device
         handle = self.path.open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

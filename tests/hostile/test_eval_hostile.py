@@ -279,3 +279,72 @@ def test_concurrent_evals_of_one_project_do_not_share_a_resume_file(tmp_path: Pa
         first.kill()
     assert first.returncode == 0, err
     assert [s["error"] for s in read_report(root)["samples"]] == [None] * 8
+
+
+def _alarm(seconds: int) -> None:
+    import signal
+
+    def fail(*_: object) -> None:
+        raise AssertionError(f"blocked for {seconds} s")
+
+    signal.signal(signal.SIGALRM, fail)
+    signal.alarm(seconds)
+
+
+def test_cache_entries_that_are_special_files_are_misses(tmp_path: Path) -> None:
+    import os
+
+    from harness.eval.cache import DiskCache
+
+    (tmp_path / "target").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    os.symlink(tmp_path / "fifo", tmp_path / "target" / "k1.json")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.json"
+    outside.write_text('{"result": "planted"}')
+    os.symlink(outside, tmp_path / "target" / "k2.json")
+    _alarm(10)
+    try:
+        cache = DiskCache(tmp_path)
+        assert cache.get("target", "k1") is None
+        assert cache.get("target", "k2") is None
+    finally:
+        import signal
+
+        signal.alarm(0)
+        outside.unlink()
+
+
+def test_a_partial_results_file_that_is_a_fifo_is_one_line(tmp_path: Path) -> None:
+    import os
+
+    from harness.errors import ResumeError, UnsafeWriteError
+    from harness.eval.partial import PartialResults
+
+    os.mkfifo(tmp_path / "run.jsonl")
+    partial = PartialResults(tmp_path / "run.jsonl")
+    _alarm(10)
+    try:
+        with pytest.raises(ResumeError) as caught:
+            partial.load()
+    finally:
+        import signal
+
+        signal.alarm(0)
+    assert caught.value.one_line() == (
+        "cannot read the partial results run.jsonl: not a regular file (not read) — run "
+        "without --resume"
+    )
+    with pytest.raises(UnsafeWriteError, match="is not a regular file"):
+        partial.open({})
+
+
+def test_a_config_dataset_outside_the_project_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.jsonl"
+    outside.write_text('{"id": "q", "user_input": "x"}\n')
+    root = eval_project(tmp_path / "p", 'dataset = "../elsewhere.jsonl"\n')
+    result = harness_run("eval", cwd=root)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: [tool.harness.eval] dataset = '../elsewhere.jsonl' points outside the project — "
+        "use a path inside the project (--dataset can still name any file)"
+    )
