@@ -348,3 +348,41 @@ def test_a_config_dataset_outside_the_project_is_refused(tmp_path: Path) -> None
         "error: [tool.harness.eval] dataset = '../elsewhere.jsonl' points outside the project — "
         "use a path inside the project (--dataset can still name any file)"
     )
+
+
+class _Answers(BaseHTTPRequestHandler):
+    """A target over HTTP: the first question is answered at once, the others after 1.5 s."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        if body.get("question") != "first":
+            time.sleep(1.5)
+        text = "Paris is the capital of France."
+        answer = json.dumps({"answer": text, "citations": [{"chunk_id": "d1", "text": text}]})
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+
+def test_building_the_judge_never_stalls_target_calls_in_flight(tmp_path: Path) -> None:
+    from harness.eval.judge_double import JudgeDouble, Script
+
+    root = eval_project(tmp_path / "p", n=8)
+    rows = [{"id": f"q{i}", "user_input": "first" if i == 0 else f"question {i}"} for i in range(8)]
+    (root / "evals" / "dataset.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with JudgeDouble(Script()) as judge, _Server(_Answers) as target:
+        # A fresh process: the judge's first build imports ragas (seconds). Built on the event
+        # loop, it would hold the HTTP calls in flight past their deadline.
+        result = harness_run(
+            "eval", "--quiet", "--url", f"{target.url}/ask", "--metrics", "faithfulness",
+            "--judge-model", "judge-double", "--judge-base-url", judge.base_url,
+            "--timeout", "3", "--concurrency", "8", "--no-cache",
+            cwd=root, timeout=240, memory_mb=4096,
+        )  # fmt: skip
+    assert "Traceback" not in result.stderr, result.stderr
+    assert [s["error"] for s in read_report(root)["samples"]] == [None] * 8, result.stderr
