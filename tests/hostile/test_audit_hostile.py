@@ -100,7 +100,12 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands(repo: Path) -> None:
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(BOMB)
     (repo / "compose.yaml").write_text(BOMB.replace("on: push", "name: x"))
-    audit(repo, memory_mb=768)
+    report = audit(repo, memory_mb=768)
+    messages = {c["id"]: c["message"] for c in report["checks"]}
+    assert messages["ci-runs-tests"] == (
+        ".github/workflows/ci.yml: invalid YAML: YAML aliases expand past 200,000 nodes "
+        "(refused as an alias bomb)"
+    )
 
 
 def test_ordinary_anchors_still_load() -> None:

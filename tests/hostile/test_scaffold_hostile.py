@@ -58,6 +58,11 @@ def test_no_tag_notice_from_copier(tmp_path: Path, untagged: Path) -> None:
     result = harness_run("new", KIND, "p", "--source", str(untagged), cwd=tmp_path, timeout=180)
     assert result.returncode == 0, result.stderr
     assert "No git tags found" not in result.stderr + result.stdout
+    git(tmp_path / "p", "init", "-q", "-b", "main")
+    commit_all(tmp_path / "p", "generated")
+    updated = harness_run("update", "p", cwd=tmp_path, timeout=180)
+    assert updated.returncode == 0, updated.stderr
+    assert "No git tags found" not in updated.stderr + updated.stdout
 
 
 def _project(tmp_path: Path, answers: str) -> Path:
