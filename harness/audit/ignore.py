@@ -311,6 +311,15 @@ class IgnoreRules:
     def __bool__(self) -> bool:
         return self.count > 0
 
+    def covers(self, path: str) -> bool:
+        """Whether a file at `path` is ignored, as git decides it: an ignored directory hides
+        everything below it, whatever later rules say."""
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            if self.match("/".join(parts[:depth]), True):
+                return True
+        return bool(self.match(path, False))
+
     def match(self, path: str, is_dir: bool) -> bool | None:
         """True when the last matching rule ignores `path`, False when it re-includes it (`!`),
         None when no rule matches. `path` is relative to the rules' directory, `/`-separated."""

@@ -97,19 +97,10 @@ IGNORED = {
 }
 
 
-def _ignored(rules: IgnoreRules, path: str) -> bool:
-    """As the audit's walk decides: an ignored directory hides everything below it."""
-    parts = path.split("/")
-    for depth in range(1, len(parts)):
-        if rules.match("/".join(parts[:depth]), True):
-            return True
-    return bool(rules.match(path, False))
-
-
 def _ours() -> dict[str, bool]:
     rules = IgnoreRules.from_lines(RULES)
     keys = [f"{path}/d" if is_dir else path for path, is_dir in PATHS]
-    return {key: _ignored(rules, key) for key in keys}
+    return {key: rules.covers(key) for key in keys}
 
 
 def test_rules_follow_gitignore_semantics() -> None:
