@@ -30,9 +30,9 @@ from harness.errors import UnsafeWriteError
 
 MAX_CONFIG_BYTES = 5 * 1024 * 1024
 MAX_NESTING = 100
-# A YAML document may expand to at most this many nodes once aliases are counted as copies.
-# Real compose files and workflows stay far below; a "billion laughs" document exceeds it at
-# once, before anything walks the expanded structure.
+# Aliases may add at most this many nodes to a YAML document once counted as the copies they
+# stand for. Real compose files and workflows stay far below; a "billion laughs" document
+# exceeds it at once, before anything walks the expanded structure.
 MAX_YAML_NODES = 200_000
 
 
@@ -186,7 +186,9 @@ class _BudgetLoader(yaml.SafeLoader):
 
 
 def _check_yaml_graph(root: yaml.Node) -> None:
-    """Expanded size and depth of a node graph, aliases counted as the copies they stand for."""
+    """Expanded size and depth of a node graph, aliases counted as the copies they stand for.
+
+    Only what aliases add is budgeted: a large document without aliases is not refused."""
     sizes: dict[int, int] = {}
     # Post-order over the graph without recursion: (node, depth, children_done).
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 0, False)]
@@ -196,12 +198,7 @@ def _check_yaml_graph(root: yaml.Node) -> None:
         key = id(node)
         if done:
             on_path.discard(key)
-            total = 1 + sum(sizes[id(child)] for child in _children(node))
-            if total > MAX_YAML_NODES:
-                raise NestingError(
-                    f"YAML aliases expand past {MAX_YAML_NODES:,} nodes (refused as an alias bomb)"
-                )
-            sizes[key] = total
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             continue
         if key in sizes:
             continue
@@ -213,6 +210,10 @@ def _check_yaml_graph(root: yaml.Node) -> None:
         stack.append((node, depth, True))
         stack.extend(
             (child, depth + 1, False) for child in _children(node) if id(child) not in sizes
+        )
+    if sizes[id(root)] - len(sizes) > MAX_YAML_NODES:
+        raise NestingError(
+            f"YAML aliases expand past {MAX_YAML_NODES:,} nodes (refused as an alias bomb)"
         )
 
 

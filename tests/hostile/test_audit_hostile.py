@@ -115,6 +115,13 @@ def test_ordinary_anchors_still_load() -> None:
     assert doc["svc"]["c"] == {"image": "x", "ports": [1]}
 
 
+def test_a_large_document_without_aliases_is_not_a_bomb() -> None:
+    from harness.safeio import loads_yaml
+
+    big = "\n".join(f"k{i}: [1, 2, 3]" for i in range(100_000))  # 500,000 nodes
+    assert len(loads_yaml(big)) == 100_000
+
+
 def test_a_recursive_alias_is_refused() -> None:
     from harness.safeio import NestingError, loads_yaml
 
