@@ -115,11 +115,17 @@ def test_ordinary_anchors_still_load() -> None:
     assert doc["svc"]["c"] == {"image": "x", "ports": [1]}
 
 
-def test_a_large_document_without_aliases_is_not_a_bomb() -> None:
-    from harness.safeio import loads_yaml
+def test_a_large_document_without_aliases_is_not_a_bomb(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness import safeio
 
-    big = "\n".join(f"k{i}: [1, 2, 3]" for i in range(100_000))  # 500,000 nodes
-    assert len(loads_yaml(big)) == 100_000
+    monkeypatch.setattr(safeio, "MAX_YAML_NODES", 1000)
+    big = "\n".join(f"k{i}: [1, 2, 3]" for i in range(1000))  # 5,000 nodes, no alias
+    assert len(safeio.loads_yaml(big)) == 1000
+    bomb = "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n" + "".join(
+        f"b{i}: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" for i in range(20)
+    )  # aliases add 2,200 nodes
+    with pytest.raises(safeio.NestingError, match="alias bomb"):
+        safeio.loads_yaml(bomb)
 
 
 def test_a_recursive_alias_is_refused() -> None:
