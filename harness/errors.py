@@ -104,3 +104,8 @@ class ReportInputError(HarnessError):
 
 class RemoteAuditError(HarnessError):
     """A repository given by URL could not be cloned for an audit."""
+
+
+class UnsafeWriteError(HarnessError):
+    """A report or cache file cannot be written where asked: not a regular file, a symlink, a
+    directory, outside the project for a config-set path, or refused by the OS."""

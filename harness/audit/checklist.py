@@ -12,8 +12,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from harness import safeio
 from harness.audit import registry
-from harness.audit.index import load_yaml
 from harness.audit.model import Check, Checklist
 from harness.errors import ChecklistError
 
@@ -32,7 +32,9 @@ def builtin_files() -> list[Path]:
 
 def load_file(path: Path) -> Checklist:
     try:
-        raw = load_yaml(path.read_text(encoding="utf-8"))
+        raw = safeio.loads_yaml(safeio.read_text(path))
+    except safeio.NestingError as exc:
+        raise ChecklistError(f"{path}: {exc}", "flatten the YAML") from exc
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read ({exc.strerror})", "check the path") from exc
     except yaml.YAMLError as exc:

@@ -12,6 +12,7 @@ from rich.table import Table
 from harness.audit import registry
 from harness.audit.checklist import load_all, schema
 from harness.errors import UnknownCheckError
+from harness.suggest import did_you_mean
 
 _extra = click.option(
     "--checklist",
@@ -57,7 +58,11 @@ def show_command(check_id: str, checklists: tuple[Path, ...]) -> None:
     _, checks = load_all(list(checklists))
     found = next((c for c in checks if c.id == check_id), None)
     if found is None:
-        raise UnknownCheckError(f"no check {check_id!r}", "run `harness checklists` to list them")
+        suggestion = did_you_mean(check_id, [c.id for c in checks], limit=0)
+        hint = (
+            suggestion if suggestion.startswith("did") else "run `harness checklists` to list them"
+        )
+        raise UnknownCheckError(f"no check {check_id!r}", hint)
     applies = ", ".join(found.applies_to) or "every repository"
     click.echo(
         f"{found.id}: {found.title}\n"

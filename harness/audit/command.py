@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from harness import safeio
 from harness.audit.engine import AuditOptions, run_audit
 from harness.audit.model import Severity
 from harness.audit.remote import cloned, is_url
 from harness.audit.report import FORMATS, renderers, table
 from harness.errors import EXIT_FAILED, OutputError
+from harness.suggest import did_you_mean
 
 Destination = tuple[str, Path | None]
 
@@ -23,10 +23,12 @@ Destination = tuple[str, Path | None]
 def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[Destination]:
     """`FORMAT` or `FORMAT:FILE` specs; at most one may go to standard output (or --output)."""
     destinations: list[Destination] = []
+    if not formats and output is not None:
+        formats = (_BY_SUFFIX.get(output.suffix.lower(), "table"),)
     for spec in formats or ("table",):
         name, _, file = spec.partition(":")
         if name not in FORMATS:
-            raise OutputError(f"unknown format {name!r}", f"use one of: {', '.join(FORMATS)}")
+            raise OutputError(f"unknown format {name!r}", did_you_mean(name, FORMATS))
         destinations.append((name, Path(file) if file else None))
     to_stdout = [d for d in destinations if d[1] is None]
     if output is not None:
@@ -45,16 +47,12 @@ def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[De
 
 
 def write_atomically(path: Path, content: str) -> None:
-    """Write via a temporary file in the same directory so a crash never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Through the safe-write layer: atomic, never over a device, FIFO, symlink or directory."""
+    safeio.write_text(path, content)
+
+
+# `-o FILE` without --format: the format its suffix names, not the terminal table.
+_BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".xml": "junit"}
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness import safeio
 from harness.audit.model import Severity, Waiver
 from harness.errors import ConfigError
 
@@ -68,14 +69,16 @@ def load_config(root: Path) -> tuple[AuditConfig, str | None]:
     """The config and the file it came from (None when the repo has none)."""
     for name in ("harness.toml", "pyproject.toml"):
         path = root / name
-        if not path.is_file() or path.is_symlink():
+        if not safeio.is_regular_file(path) or path.is_symlink():
             continue
         table = _harness_table(path, name == "pyproject.toml")
         if table is None:
             continue
         own = {k: v for k, v in table.items() if k not in OTHER_VERBS}
         try:
-            return AuditConfig.model_validate(own), name
+            config = AuditConfig.model_validate(own)
+            _check_waivers(config, name)
+            return config, name
         except ValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(p) for p in error["loc"])
@@ -86,16 +89,54 @@ def load_config(root: Path) -> tuple[AuditConfig, str | None]:
     return AuditConfig(), None
 
 
+def _check_waivers(config: AuditConfig, name: str) -> None:
+    """Two waivers covering the same evidence of one check would both read "active"; which one
+    applies (its reason, its expiry) would be a guess."""
+    seen: dict[str, list[set[str]]] = {}
+    for waiver in config.waivers:
+        paths = set(waiver.paths)
+        for earlier in seen.get(waiver.check, []):
+            if not paths or not earlier or paths & earlier:
+                raise ConfigError(
+                    f"{name} [tool.harness] waivers: two waivers for check {waiver.check!r} "
+                    "cover the same paths",
+                    "keep one, or give each its own paths",
+                )
+        seen.setdefault(waiver.check, []).append(paths)
+
+
 def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        if nested_only:
+        data = safeio.load_toml_file(path)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, safeio.NestingError) as exc:
+        if nested_only and not _mentions_harness(path):
             return None  # a broken pyproject is reported as a finding, not a config error
+        # A [tool.harness] that cannot be read must not silently drop its gates (fail-under).
         raise ConfigError(f"{path.name}: invalid TOML ({exc})", "fix the syntax") from exc
+    except safeio.TooLargeError as exc:
+        raise ConfigError(f"{path.name}: {exc.reason}", "keep the config file small") from exc
     except OSError:
         return None
-    table = data.get("tool", {}).get("harness")
+    tool = data.get("tool")
+    table = tool.get("harness") if isinstance(tool, dict) else None
     if table is None and not nested_only:
         table = data
-    return table if isinstance(table, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(
+            f"{path.name}: [tool.harness] must be a table, not {_kind(table)}",
+            "write it as a [tool.harness] section",
+        )
+    return table
+
+
+def _mentions_harness(path: Path) -> bool:
+    try:
+        return b"tool.harness" in safeio.read_bytes(path, limit=safeio.MAX_CONFIG_BYTES)
+    except OSError:
+        return False
+
+
+def _kind(value: Any) -> str:
+    return {int: "a number", float: "a number", str: "a string", list: "an array"}.get(
+        type(value), type(value).__name__
+    )

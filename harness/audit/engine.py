@@ -17,7 +17,8 @@ from harness.audit.layout import rag_evidence
 from harness.audit.model import AuditReport, Check, CheckResult, Coverage, Evidence, Severity
 from harness.audit.stack import applies, detect_stack
 from harness.audit.waivers import apply_waivers
-from harness.errors import ChecklistError, NothingToAuditError
+from harness.errors import ChecklistError, NothingToAuditError, UnknownCheckError
+from harness.suggest import did_you_mean
 
 
 @dataclass
@@ -138,6 +139,16 @@ def _select(
 ) -> list[Check]:
     def named(check: Check, names: list[str]) -> bool:
         return bool({check.id, check.category, owner[check.id]} & set(names))
+
+    # A misspelt name would otherwise select nothing and pass an empty audit.
+    known = {c.id for c in checks} | {c.category for c in checks} | set(owner.values())
+    for name in [*select, *ignore]:
+        if name not in known:
+            raise UnknownCheckError(
+                f"--select/--ignore (or [tool.harness] select/ignore): no check, category or "
+                f"checklist {name!r}",
+                did_you_mean(name, known),
+            )
 
     chosen = [c for c in checks if not select or named(c, select)]
     return [c for c in chosen if not named(c, ignore)]

@@ -13,7 +13,6 @@ import codecs
 import json
 import os
 import re
-import tomllib
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -21,9 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pathspec
-import yaml
-
+from harness import safeio
 from harness.audit.excluded import (
     copier_subdirectory,
     directory_reason,
@@ -31,6 +28,7 @@ from harness.audit.excluded import (
     looks_templated,
 )
 from harness.audit.gitmeta import head_commit, tracked_paths
+from harness.audit.ignore import IgnoreRules
 
 T = TypeVar("T")
 MAX_TEXT_BYTES = 5 * 1024 * 1024
@@ -56,7 +54,7 @@ PRUNED_DIRS = frozenset(
     }
 )
 
-_Spec = tuple[str, pathspec.GitIgnoreSpec]
+_Spec = tuple[str, IgnoreRules]
 
 
 class RepoIndex:
@@ -79,14 +77,14 @@ class RepoIndex:
         # Left out with the reason (vendored copies, template sources, user excludes).
         self.excluded: dict[str, str] = {f"{p}": "excluded by configuration" for p in exclude}
         self._tracked_dirs = _parent_dirs(self.tracked or ())
-        exclude_spec = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        exclude_spec = IgnoreRules.from_lines(exclude) if exclude else None
         self._walk(exclude_spec)
         self.files.sort()
         self._file_set = frozenset(self.files)
 
     # ----- the walk -------------------------------------------------------------------------
 
-    def _walk(self, exclude_spec: pathspec.GitIgnoreSpec | None) -> None:
+    def _walk(self, exclude_spec: IgnoreRules | None) -> None:
         root_specs: list[_Spec] = [("", exclude_spec)] if exclude_spec else []
         stack: list[tuple[str, list[_Spec]]] = [("", root_specs)]
         while stack:
@@ -106,13 +104,18 @@ class RepoIndex:
 
     def _with_gitignore(self, rel_dir: str, abs_dir: Path, specs: list[_Spec]) -> list[_Spec]:
         gitignore = abs_dir / ".gitignore"
-        if not gitignore.is_file() or gitignore.is_symlink():
+        if not safeio.is_plain_file(gitignore):
             return specs
         try:
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+            data = safeio.read_bytes(gitignore, limit=MAX_TEXT_BYTES, root=self.root)
+        except OSError as exc:
+            rel = f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"
+            unsafe = isinstance(exc, safeio.UnsafeReadError)
+            reason = exc.strerror or "unreadable"
+            self.skipped[rel] = reason if unsafe else f"unreadable: {reason}"
             return specs
-        return [*specs, (rel_dir, pathspec.GitIgnoreSpec.from_lines(lines))]
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        return [*specs, (rel_dir, IgnoreRules.from_lines(lines))]
 
     def _visit(
         self,
@@ -152,6 +155,9 @@ class RepoIndex:
             return
         if target.is_dir():
             self.skipped[rel] = "symlink to a directory (not followed; its target is indexed)"
+            return
+        if not target.is_file():
+            self.skipped[rel] = "symlink to a special file (FIFO, device or socket; not read)"
             return
         if _is_ignored(rel, False, specs):
             self.ignored.append(rel)
@@ -238,7 +244,10 @@ class RepoIndex:
             self.skipped[rel] = "larger than 5 MB (not read)"
             return None
         try:
-            data = (self.root / rel).read_bytes()
+            data = safeio.read_bytes(self.root / rel, limit=MAX_TEXT_BYTES, root=self.root)
+        except safeio.TooLargeError:
+            self.skipped[rel] = "larger than 5 MB (not read)"
+            return None
         except OSError as exc:
             self.skipped[rel] = f"unreadable: {exc.strerror}"
             return None
@@ -266,11 +275,11 @@ class RepoIndex:
         return self._parse(rel, "yaml", load_yaml)
 
     def toml(self, rel: str) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = self._parse(rel, "toml", tomllib.loads)
+        result: dict[str, Any] | None = self._parse(rel, "toml", safeio.loads_toml)
         return result
 
     def json(self, rel: str) -> Any:
-        return self._parse(rel, "json", json.loads)
+        return self._parse(rel, "json", safeio.loads_json)
 
     def python(self, rel: str) -> ast.Module | None:
         result: ast.Module | None = self._parse(rel, "python", lambda t: parse_python(t, rel))
@@ -453,26 +462,19 @@ def _is_ignored(rel: str, is_dir: bool, specs: list[_Spec]) -> bool:
     ignored = False
     for base, spec in specs:
         sub = rel[len(base) + 1 :] if base else rel
-        result = spec.check_file(sub + "/" if is_dir else sub)
-        if result.include is not None:
-            ignored = result.include
+        verdict = spec.match(sub, is_dir)
+        if verdict is not None:
+            ignored = verdict
     return ignored
 
 
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster
-
-
 def load_yaml(text: str) -> Any:
-    """The first document, parsed by libyaml when available; an error is raised again by the
-    pure-Python parser, whose messages say more (and are the ones users have seen)."""
-    try:
-        return yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError:
-        return yaml.safe_load(text)
+    """The first document: libyaml when available, alias bombs and deep nesting refused."""
+    return safeio.loads_yaml(text)
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
-    if isinstance(exc, RecursionError | MemoryError):
+    if isinstance(exc, RecursionError | MemoryError | safeio.NestingError):
         # Valid but too deep for the parser: the file is not broken, the audit is limited.
         return None, f"{TOO_DEEP} ({type(exc).__name__})"
     line: int | None = None

@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-import pathspec
-
+from harness.audit.ignore import IgnoreRules
 from harness.audit.model import CheckResult, Waiver
 
 
@@ -36,8 +35,8 @@ def _apply(result: CheckResult, waiver: Waiver, today: dt.date) -> CheckResult:
         message = f"waiver expired on {waiver.expires}: {result.message}"
         return replace(result, message=message, waiver=waiver, waiver_state="expired")
     if waiver.paths:
-        spec = pathspec.GitIgnoreSpec.from_lines(waiver.paths)
-        uncovered = tuple(ev for ev in result.evidence if not spec.match_file(ev.path))
+        rules = IgnoreRules.from_lines(waiver.paths)
+        uncovered = tuple(ev for ev in result.evidence if not rules.covers(ev.path))
         if uncovered or not result.evidence:
             message = f"{result.message} (waiver covers {', '.join(waiver.paths)} only)"
             return replace(

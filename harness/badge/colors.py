@@ -20,6 +20,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from harness import safeio
 from harness.errors import ThresholdsError
 
 # shields.io's named colours, so the SVG we draw matches what shields draws from the endpoint JSON.
@@ -130,8 +131,8 @@ def load_thresholds(path: Path | None) -> Thresholds:
         return Thresholds()
     hint = "fix the thresholds file (see `harness badge --help` for its shape)"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = safeio.loads_yaml(safeio.read_text(path))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, safeio.NestingError) as exc:
         raise ThresholdsError(f"cannot read thresholds {path}: {_first_line(exc)}", hint) from exc
     if not isinstance(data, dict):
         raise ThresholdsError(f"thresholds {path} is not a mapping of scales", hint)

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from harness import safeio
 from harness.badge import readme
 from harness.badge.colors import Thresholds, load_thresholds
 from harness.badge.files import Plan, plan_badges, read_manifest
@@ -18,6 +19,7 @@ from harness.badge.model import Badge, mark_stale
 from harness.badge.sources import audit_badge, eval_badges, load_report, parse_timestamp
 from harness.errors import EXIT_FAILED, BadgeInputError, NoBadgesError
 
+MAX_README_BYTES = 5 * 1024 * 1024
 _THRESHOLDS_HELP = (
     "YAML or JSON colour scales overriding the defaults, e.g. "
     "'audit: {better: higher, steps: [[90, brightgreen], [75, yellow]], otherwise: red}'; "
@@ -175,13 +177,16 @@ def _plan_readme(plan: Plan, path: Path, out: Path, entries: list[dict[str, Any]
             "run harness badge --audit FILE and/or --eval FILE first, or point --out at them",
         )
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = safeio.read_text(path, limit=MAX_README_BYTES)
     except FileNotFoundError as exc:
         raise BadgeInputError(
             f"{path} does not exist", "create it or point --readme at it"
         ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadgeInputError(f"cannot read {path}: {exc}", "pass a UTF-8 README") from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise BadgeInputError(f"cannot read {path}: {reason}", "pass a UTF-8 README") from exc
+    except UnicodeDecodeError as exc:
+        raise BadgeInputError(f"cannot read {path}: not UTF-8", "pass a UTF-8 README") from exc
     links = [_link(entry, out, path.parent) for entry in entries]
     plan.writes[path] = readme.rewrite(text, links).encode("utf-8")
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
 from harness.badge.endpoint import (
     MANIFEST_KIND,
     MANIFEST_NAME,
@@ -16,7 +17,9 @@ from harness.badge.endpoint import (
 )
 from harness.badge.model import Badge
 from harness.badge.svg import render_svg
-from harness.errors import BadgeInputError
+from harness.errors import BadgeInputError, UnsafeWriteError
+
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 SOURCE_ORDER = ("audit", "eval")
 
@@ -33,19 +36,37 @@ class Plan:
         return [path for path, data in self.writes.items() if _differs(path, data)] + stale
 
     def apply(self, changed: list[Path]) -> None:
-        """Write or remove the `changed` paths (as `changed()` found them)."""
+        """Write or remove the `changed` paths (as `changed()` found them). Every target is
+        checked first, so a README that cannot be written is found before any badge is."""
         for path in changed:
             if path in self.writes:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(self.writes[path])
+                safeio.check_writable_target(path)
+                _check_access(path)
+        for path in changed:
+            if path in self.writes:
+                safeio.write_bytes(path, self.writes[path])
             else:
-                path.unlink()
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise UnsafeWriteError(
+                        f"cannot remove {path}: {exc.strerror}", "remove it by hand"
+                    ) from None
+
+
+def _check_access(path: Path) -> None:
+    probe = path if path.exists() else next(p for p in path.parents if p.exists())
+    if not os.access(probe, os.W_OK):
+        raise UnsafeWriteError(f"cannot write {path}: permission denied", "check its permissions")
 
 
 def _differs(path: Path, data: bytes) -> bool:
     try:
-        return path.read_bytes() != data
+        return safeio.read_bytes(path, limit=len(data)) != data
     except FileNotFoundError:
+        return True
+    except OSError:
+        # Too large, unreadable or not a regular file: it differs; writing it says why not.
         return True
 
 
@@ -53,10 +74,10 @@ def read_manifest(out: Path) -> list[dict[str, Any]]:
     """Entries of an earlier run's manifest in `out`, or none when there is no manifest."""
     path = out / MANIFEST_NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = safeio.loads_json(safeio.read_text(path, limit=MAX_MANIFEST_BYTES))
+    except (FileNotFoundError, NotADirectoryError):
+        return []  # no earlier run (an --out that is not a folder is refused when writing)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BadgeInputError(
             f"{path} is not a badge manifest ({exc})", f"delete {path} and run harness badge again"
         ) from exc
@@ -69,9 +90,12 @@ def read_manifest(out: Path) -> list[dict[str, Any]]:
         raise BadgeInputError(
             f"{path} is not a harness badge manifest", f"delete {path} and run harness badge again"
         )
-    return [
-        entry for entry in entries if isinstance(entry, dict) and isinstance(entry.get("svg"), str)
-    ]
+    return [entry for entry in entries if isinstance(entry, dict) and _plain(entry.get("svg"))]
+
+
+def _plain(name: object) -> bool:
+    """A bare file name of the badge folder: never "..", ".", a path or an empty string."""
+    return isinstance(name, str) and name == Path(name).name and name not in ("", ".", "..")
 
 
 def plan_badges(
@@ -100,7 +124,7 @@ def plan_badges(
 def _entry_files(out: Path, entry: dict[str, Any]) -> list[Path]:
     # Only bare file names from our own manifest: never follow a path out of the badge folder.
     names = [entry.get("svg"), entry.get("endpoint")]
-    return [out / name for name in names if isinstance(name, str) and name == Path(name).name]
+    return [out / name for name in names if isinstance(name, str) and _plain(name)]
 
 
 def _source_rank(entry: dict[str, Any]) -> int:

@@ -6,6 +6,7 @@ is not the expected report gets one clear error, never a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -14,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
+from harness.audit.gitmeta import is_sha
 from harness.badge.colors import UNMEASURED_COLOR, Thresholds
 from harness.badge.model import Badge, Provenance
 from harness.errors import BadgeInputError
@@ -21,6 +24,7 @@ from harness.errors import BadgeInputError
 SUPPORTED_SCHEMA = "1"
 # Audit schema 2 only adds fields (the unknown status, coverage, exclusions) to 1.
 SUPPORTED_SCHEMAS = {"harness-audit": ("1", "2"), "harness-eval": (SUPPORTED_SCHEMA,)}
+MAX_REPORT_BYTES = 256 * 1024 * 1024
 _PRODUCERS = {
     "harness-audit": "`harness audit PATH --format json:audit.json`",
     "harness-eval": "`harness eval` with its JSON report",
@@ -31,13 +35,17 @@ def load_report(path: Path, kind: str) -> dict[str, Any]:
     """Read a report and check it is a `kind` report this version understands."""
     hint = f"pass the file written by {_PRODUCERS[kind]}"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safeio.loads_json(safeio.read_text(path, limit=MAX_REPORT_BYTES))
     except FileNotFoundError as exc:
         raise BadgeInputError(f"{path} does not exist", hint) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadgeInputError(f"cannot read {path}: {exc}", hint) from exc
+    except OSError as exc:
+        raise BadgeInputError(f"cannot read {path}: {exc.strerror or exc}", hint) from exc
+    except UnicodeDecodeError as exc:
+        raise BadgeInputError(f"cannot read {path}: not UTF-8", hint) from exc
     except json.JSONDecodeError as exc:
         raise BadgeInputError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})", hint) from exc
+    except safeio.NestingError as exc:
+        raise BadgeInputError(f"{path} is not a usable report: {exc}", hint) from exc
     if not isinstance(data, dict):
         raise BadgeInputError(f"{path} is not a {kind} report (not a JSON object)", hint)
     _check_kind(path, data, kind, hint)
@@ -66,7 +74,8 @@ def provenance(data: dict[str, Any], kind: str) -> Provenance:
     commit = data.get("commit")
     return Provenance(
         kind=kind.removeprefix("harness-"),
-        commit=commit if isinstance(commit, str) and commit else None,
+        # Only an object id is copied into badges: whatever else a report holds there stays out.
+        commit=commit if isinstance(commit, str) and is_sha(commit) else None,
         generated_at=parse_timestamp(data.get("generated_at")),
     )
 
@@ -175,6 +184,14 @@ def format_usd(value: float) -> str:
     return f"{value:.{decimals}f}"
 
 
+MAX_SLUG = 60
+
+
 def slug(name: str) -> str:
-    """A file-name-safe form of a metric name: "hit@5" -> "hit-5"."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "metric"
+    """A file-name-safe form of a metric name: "hit@5" -> "hit-5". A very long name is cut and
+    given a short hash, so the file name stays short and distinct."""
+    text = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "metric"
+    if len(text) <= MAX_SLUG:
+        return text
+    digest = hashlib.sha256(name.encode("utf-8", errors="surrogatepass")).hexdigest()[:8]
+    return f"{text[:MAX_SLUG].rstrip('-')}-{digest}"

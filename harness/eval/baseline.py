@@ -14,11 +14,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
 from harness.errors import BaselineError
 from harness.eval.stats import bootstrap_mean
 
 BASELINE_KIND = "harness-eval-baseline"
 MIN_PAIRED = 5
+_MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 def fingerprint(
@@ -39,25 +41,57 @@ def baseline_document(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_baseline(path: Path, report: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Store the run as a baseline; a run that measured nothing for a metric is refused, since
+    comparing against it would switch that metric's gate off."""
+    empty = [name for name, m in report["metrics"].items() if not m.get("measured")]
+    if empty:
+        raise BaselineError(
+            f"not saving a baseline: {', '.join(empty)} measured no sample in this run",
+            "fix the target or judge and run again (the report was written)",
+        )
     text = json.dumps(baseline_document(report), indent=2, sort_keys=True)
-    path.write_text(text + "\n", encoding="utf-8")
+    safeio.write_text(path, text + "\n")
 
 
 def load_baseline(path: Path, shown: str) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = safeio.loads_json(safeio.read_text(path, limit=_MAX_BASELINE_BYTES))
     except FileNotFoundError:
         raise BaselineError(
             f"baseline {shown} not found", "create one with `harness eval --save-baseline`"
         ) from None
     except (OSError, ValueError) as exc:
-        raise BaselineError(f"cannot read baseline {shown}: {exc}", "regenerate it") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise BaselineError(f"cannot read baseline {shown}: {reason}", "regenerate it") from None
     if not isinstance(doc, dict) or doc.get("kind") != BASELINE_KIND:
         raise BaselineError(
             f"{shown} is not a harness eval baseline", "create one with --save-baseline"
         )
+    _check_shape(doc, shown)
     return doc
+
+
+def _check_shape(doc: dict[str, Any], shown: str) -> None:
+    """Every part compare() reads, so a damaged baseline is one line and exit 2, not a crash."""
+    hint = "regenerate it with --save-baseline"
+    if not isinstance(doc.get("fingerprint"), dict):
+        raise BaselineError(f"baseline {shown} has no fingerprint object", hint)
+    versions = doc["fingerprint"].get("metric_versions")
+    if not isinstance(versions, dict):
+        raise BaselineError(f"baseline {shown}: fingerprint.metric_versions is not an object", hint)
+    samples = doc.get("samples")
+    if not isinstance(samples, dict):
+        raise BaselineError(f"baseline {shown}: samples is not an object", hint)
+    for sample_id, scores in samples.items():
+        if not isinstance(scores, dict):
+            raise BaselineError(
+                f"baseline {shown}: sample {sample_id!r} is not an object of scores", hint
+            )
+        for name, value in scores.items():
+            if value is not None and not (isinstance(value, int | float) and _num(value)):
+                raise BaselineError(
+                    f"baseline {shown}: sample {sample_id!r} has a non-numeric {name!r}", hint
+                )
 
 
 def mismatches(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -91,33 +125,52 @@ def compare(
     if reasons:
         return {**out, "status": "incomparable", "metrics": {}}
     old_samples: dict[str, dict[str, Any]] = baseline.get("samples") or {}
+    old_metrics = set((baseline.get("fingerprint") or {}).get("metric_versions") or {})
     metrics = {
-        name: _compare_metric(name, old_samples, records, tolerance)
+        name: _compare_metric(name, old_samples, records, tolerance, name in old_metrics)
         for name in current["metric_versions"]
     }
-    regressed = any(m["status"] == "regressed" for m in metrics.values())
-    return {**out, "status": "regressed" if regressed else "ok", "metrics": metrics}
+    out["missing"] = sorted(old_metrics - set(current["metric_versions"]))
+    statuses = {m["status"] for m in metrics.values()}
+    status = next((s for s in ("regressed", "lost", "underpowered") if s in statuses), "ok")
+    return {**out, "status": status, "metrics": metrics}
 
 
 def _compare_metric(
-    name: str, old: dict[str, dict[str, Any]], records: list[dict[str, Any]], tolerance: float
+    name: str,
+    old: dict[str, dict[str, Any]],
+    records: list[dict[str, Any]],
+    tolerance: float,
+    in_baseline: bool,
 ) -> dict[str, Any]:
+    if not in_baseline and not any(name in scores for scores in old.values()):
+        # The baseline's run did not compute this metric at all: nothing to compare it with.
+        return {"status": "new", "n_paired": 0}
     pairs = [
         (old[r["id"]][name], r["scores"][name])
         for r in records
         if r["id"] in old and _num(old[r["id"]].get(name)) and _num(r["scores"].get(name))
     ]
-    if not any(name in scores for scores in old.values()):
-        return {"status": "new", "n_paired": 0}
+    # Samples the baseline measured that this run did not: dropping them from the pairs would
+    # let a candidate that fails exactly on its misses look better than its baseline.
+    lost = sum(
+        1
+        for r in records
+        if r["id"] in old and _num(old[r["id"]].get(name)) and not _num(r["scores"].get(name))
+    )
     diffs = [new - prev for prev, new in pairs]
     interval = bootstrap_mean(diffs)
     result: dict[str, Any] = {
         "n_paired": len(pairs),
+        "n_lost": lost,
         "baseline_mean": _mean([p for p, _ in pairs]),
         "current_mean": _mean([c for _, c in pairs]),
         "delta_mean": None if interval is None else round(interval.mean, 6),
         "ci95": None,
+        "n_needed": _needed(diffs, tolerance),
     }
+    if lost:
+        return {**result, "status": "lost"}
     if interval is None or len(pairs) < MIN_PAIRED:
         return {**result, "status": "underpowered"}
     lo, hi = interval.lo, interval.hi
@@ -131,6 +184,16 @@ def _compare_metric(
     else:
         status = "ok"
     return {**result, "status": status}
+
+
+def _needed(diffs: list[float], tolerance: float) -> int | None:
+    """Paired samples for a 95% CI half-width of `tolerance` at this spread of differences:
+    n = (1.96 sd / tolerance)^2. None when the spread is unknown (fewer than 2 pairs)."""
+    if len(diffs) < 2 or tolerance <= 0:
+        return None
+    mean = sum(diffs) / len(diffs)
+    sd = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1))
+    return max(MIN_PAIRED, math.ceil((1.96 * sd / tolerance) ** 2))
 
 
 def _num(value: Any) -> bool:

@@ -16,6 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
+
+_MAX_ENTRY_BYTES = 32 * 1024 * 1024
+
 
 def content_key(*parts: Any) -> str:
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
@@ -49,7 +53,10 @@ class DiskCache:
         if self.root is None:
             return None
         try:
-            value = json.loads(self._path(namespace, key).read_text(encoding="utf-8"))
+            # Through the safe-read layer: a cache folder can come with a cloned repository, and
+            # an entry that is a symlink to a device or FIFO must not block or flood the run.
+            path = self._path(namespace, key)
+            value = json.loads(safeio.read_bytes(path, limit=_MAX_ENTRY_BYTES, root=self.root))
         except (OSError, ValueError):
             self.misses += 1
             return None

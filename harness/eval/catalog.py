@@ -10,6 +10,7 @@ from harness.errors import EvalConfigError
 from harness.eval.dataset import Dataset
 from harness.eval.ragas_metrics import LLM, NON_LLM
 from harness.eval.retrieval import retrieval_metrics
+from harness.suggest import did_you_mean
 
 HARNESS_METRICS_VERSION = "1"
 AGENT = ("task_success", "tool_call_f1")
@@ -45,9 +46,13 @@ def select_metrics(requested: list[str] | None, dataset: Dataset, judge: bool, k
         members = _group_members(name, k) if name in GROUPS else [name]
         for member in members:
             if member not in known(k):
+                names = [*known(k), *GROUPS]
+                suggestion = did_you_mean(member, names, limit=0)
                 raise EvalConfigError(
                     f"unknown metric {member!r}",
-                    f"use one of {', '.join(known(k))} or a group ({', '.join(GROUPS)})",
+                    suggestion
+                    if suggestion.startswith("did")
+                    else f"use one of {', '.join(known(k))} or a group ({', '.join(GROUPS)})",
                 )
             if member in LLM and not judge:
                 raise EvalConfigError(

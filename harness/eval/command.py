@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from harness import safeio
 from harness.errors import EvalConfigError, GateFailedError
 from harness.eval.config import load_config, parse_thresholds
 
@@ -37,19 +38,43 @@ _DEFAULT = "\0default"
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the target/judge cache.")
 @click.option("--no-target-cache", is_flag=True, help="Always call the target afresh.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run from its partial file.")
-@click.option("--min-coverage", type=float, help="Fail when a metric measures fewer samples.")
+@click.option(
+    "--min-coverage",
+    type=float,
+    help="Fail when a metric measures a smaller share of the samples it applies to [0.8].",
+)
+@click.option(
+    "--accept",
+    "accept",
+    multiple=True,
+    type=click.Choice(["underpowered", "incomparable"]),
+    help="Let the gate pass a comparison in this undecided state (repeatable); by default "
+    "it is not a pass.",
+)
 @click.option("--tolerance", type=float, help="Regression tolerance on a metric's mean [0.02].")
-@click.option("--baseline", "baseline", type=click.Path(path_type=Path), help="Compare to FILE.")
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Compare to the baseline FILE.",
+)
 @click.option(
     "--save-baseline",
     is_flag=False,
     flag_value=_DEFAULT,
     default=None,
+    metavar="FILE",
     help="Store this run as the baseline [evals/baseline.json or FILE].",
 )
-@click.option("--json", "json_out", help="JSON report path [<cache dir>/report.json].")
 @click.option(
-    "--history", "history_out", help="Append this run to FILE [<cache dir>/history.jsonl]."
+    "--json", "json_out", metavar="FILE", help="JSON report path [<cache dir>/report.json]."
+)
+@click.option(
+    "--history",
+    "history_out",
+    metavar="FILE",
+    help="Append this run to FILE [<cache dir>/history.jsonl].",
 )
 @click.option("--markdown", "md_out", type=click.Path(path_type=Path), help="Markdown summary.")
 @click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="JUnit XML report.")
@@ -62,13 +87,21 @@ def eval_command(path: Path, **flags: Any) -> None:
     File flags are relative to the working directory; paths in [tool.harness.eval] are
     relative to PATH.
 
-    Exit codes: 0 ok, 1 a threshold, coverage floor or baseline regression failed, 2 usage.
+    Exit codes: 0 ok, 1 a threshold, coverage floor or baseline check failed, or the baseline
+    comparison is inconclusive (underpowered or incomparable, see --accept), 2 usage.
     """
-    from harness.eval.pipeline import RunOptions, resolve, run
+    try:
+        from harness.eval.pipeline import RunOptions, run
+    except ModuleNotFoundError as exc:
+        raise EvalConfigError(
+            f"harness eval needs the eval extra (module {exc.name!r} is not installed)",
+            "pip install 'portfolio-harness[eval]'",
+        ) from None
 
     if not path.is_dir():
         raise EvalConfigError(f"{path} is not a directory", "pass the project directory")
     config = load_config(path, _overrides(flags, path))
+    json_path = _report_path(path, config, flags)
     if flags["langfuse"]:
         from harness.eval.langfuse_export import check_credentials
 
@@ -87,18 +120,19 @@ def eval_command(path: Path, **flags: Any) -> None:
                 progress=progress,
             )
         )
-    json_path = _from_cwd(flags["json_out"]) or resolve(path, config.report_path)
     _write_reports(report, json_path, flags)
     if flags["save_baseline"] is not None:
         from harness.eval.baseline import save_baseline
 
         target = config.baseline if flags["save_baseline"] == _DEFAULT else flags["save_baseline"]
         default = flags["save_baseline"] == _DEFAULT
-        save_baseline(resolve(path, target) if default else Path(target).resolve(), report)
+        save_baseline(path / target if default else Path(target).resolve(), report)
         err.print(f"baseline saved to {target}", markup=False, highlight=False)
     from harness.report.history import append, entry_from_report
 
-    history = _from_cwd(flags["history_out"]) or resolve(path, config.history_path)
+    history = _from_cwd(flags["history_out"]) or safeio.confined(
+        path, config.history_path, "[tool.harness.eval] history"
+    )
     append(history, entry_from_report(report, baseline=flags["save_baseline"] is not None))
     if flags["langfuse"]:
         from harness.eval.langfuse_export import export_run
@@ -109,12 +143,41 @@ def eval_command(path: Path, **flags: Any) -> None:
     if not flags["quiet"]:
         terminal(report, Console())
     verdicts(report, err)
-    failures = report["gate"]["failures"]
+    gate = report["gate"]
+    failures = gate["failures"]
     if failures:
         raise GateFailedError(
             f"{len(failures)} check(s) failed: {failures[0]}",
             f"see {json_path.name} and the table above",
         )
+    if gate["inconclusive"]:
+        raise GateFailedError(
+            f"gate inconclusive, not a pass: {gate['inconclusive'][0]}",
+            "add samples or re-save the baseline; a CI that accepts this state passes "
+            "--accept underpowered (or incomparable)",
+        )
+
+
+def _report_path(project: Path, config: Any, flags: dict[str, Any]) -> Path:
+    """Where the JSON report goes. Paths set in the project's config stay inside the project (a
+    cloned repository must not make CI write elsewhere); flags are the user's own choice."""
+    if flags["dataset"] is None and not safeio.inside(project / config.dataset, project):
+        raise EvalConfigError(
+            f"[tool.harness.eval] dataset = {config.dataset!r} points outside the project",
+            "use a path inside the project (--dataset can still name any file)",
+        )
+    from_config = [("report", config.report)]
+    if flags["cache_dir"] is None:
+        from_config.append(("cache_dir", config.cache_dir))
+    if flags["save_baseline"] == _DEFAULT:
+        from_config.append(("baseline", config.baseline))
+    for setting, value in from_config:
+        if value is not None:
+            safeio.confined(project, value, f"[tool.harness.eval] {setting}")
+    if flags["json_out"] is not None:
+        return Path(flags["json_out"]).resolve()
+    path = Path(config.report_path)
+    return path if path.is_absolute() else project / path
 
 
 def _from_cwd(value: str | Path | None) -> Path | None:
@@ -149,6 +212,7 @@ def _overrides(flags: dict[str, Any], project: Path) -> dict[str, Any]:
         "judge_model": flags["judge_model"],
         "cache_dir": _in_project(flags["cache_dir"], project),
         "min_coverage": flags["min_coverage"],
+        "accept": list(flags["accept"]) or None,
         "tolerance": flags["tolerance"],
     }
 
@@ -187,14 +251,12 @@ class _progress:
 def _write_reports(report: dict[str, Any], json_path: Path, flags: dict[str, Any]) -> None:
     from harness.eval.render import junit, markdown
 
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    safeio.write_text(json_path, json.dumps(report, indent=2, sort_keys=False) + "\n")
     md = markdown(report)
     if flags["md_out"]:
-        flags["md_out"].write_text(md, encoding="utf-8")
+        safeio.write_text(flags["md_out"], md)
     if flags["junit_out"]:
-        flags["junit_out"].write_text(junit(report), encoding="utf-8")
+        safeio.write_text(flags["junit_out"], junit(report))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(md)
+        safeio.append_text(Path(summary), md)

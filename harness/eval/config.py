@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from harness import safeio
 from harness.errors import EvalConfigError
 
 DEFAULT_CACHE_DIR = ".harness-cache/eval"
+DEFAULT_MIN_COVERAGE = 0.8
 
 
 class ResponseMapping(BaseModel):
@@ -68,7 +70,10 @@ class EvalConfig(BaseModel):
     retries: int = Field(default=4, ge=0, le=20)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     cache_dir: str = DEFAULT_CACHE_DIR
-    min_coverage: float = Field(default=0.0, ge=0.0, le=1.0)
+    # A floor by default: a run whose target is down or whose judge fails every call must not
+    # pass. Measured over the samples a metric applies to.
+    min_coverage: float = Field(default=DEFAULT_MIN_COVERAGE, ge=0.0, le=1.0)
+    accept: list[Literal["underpowered", "incomparable"]] = Field(default_factory=list)
     tolerance: float = Field(default=0.02, ge=0.0)
     baseline: str = "evals/baseline.json"
     report: str | None = None  # default: <cache_dir>/report.json
@@ -125,12 +130,19 @@ def _read_section(project: Path) -> dict[str, Any]:
     if not pyproject.is_file():
         return {}
     try:
-        doc = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        doc = safeio.load_toml_file(pyproject)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, safeio.NestingError) as exc:
         raise EvalConfigError(f"cannot parse {pyproject.name}: {exc}", "fix the TOML") from None
-    section = doc.get("tool", {}).get("harness", {}).get("eval", {})
-    if not isinstance(section, dict):
-        raise EvalConfigError("[tool.harness.eval] must be a table", "fix pyproject.toml")
+    except OSError as exc:
+        raise EvalConfigError(
+            f"cannot read {pyproject.name}: {exc.strerror or exc}", "fix pyproject.toml"
+        ) from None
+    section: Any = doc
+    for name in ("tool", "harness", "eval"):
+        section = section.get(name, {})
+        if not isinstance(section, dict):
+            dotted = {"tool": "[tool]", "harness": "[tool.harness]", "eval": "[tool.harness.eval]"}
+            raise EvalConfigError(f"{dotted[name]} must be a table", "fix pyproject.toml")
     return dict(section)
 
 

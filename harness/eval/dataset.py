@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
 from harness.errors import DatasetError
 
+MAX_DATASET_BYTES = 256 * 1024 * 1024
 _STR_LIST_FIELDS = ("reference_contexts", "reference_context_ids")
 
 
@@ -49,7 +51,7 @@ def load_dataset(path: Path, display: str | None = None) -> Dataset:
     """Read and validate every line; the first bad line stops the run with file:line."""
     shown = display or str(path)
     try:
-        data = path.read_bytes()
+        data = safeio.read_bytes(path, limit=MAX_DATASET_BYTES)
     except FileNotFoundError:
         raise DatasetError(
             f"dataset {shown} not found",
@@ -78,11 +80,13 @@ def load_dataset(path: Path, display: str | None = None) -> Dataset:
 
 def _parse_line(line: str, where: str) -> Sample:
     try:
-        row = json.loads(line)
+        row = safeio.loads_json(line)
     except json.JSONDecodeError as exc:
         raise DatasetError(
             f"{where}: not valid JSON ({exc.msg} at column {exc.colno})", "fix or remove that line"
         ) from None
+    except safeio.NestingError as exc:
+        raise DatasetError(f"{where}: {exc}", "flatten that row") from None
     if not isinstance(row, dict):
         raise DatasetError(f"{where}: a row must be a JSON object", "wrap the row in {...}")
     for key in ("id", "user_input"):

@@ -10,11 +10,17 @@ metric set or judge.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 from pathlib import Path
 from typing import IO, Any
+
+from harness import safeio
+from harness.errors import ResumeError
+
+_MAX_PARTIAL_BYTES = 1024 * 1024 * 1024
 
 # Test hook: after this many samples are written the process SIGKILLs itself, a real crash
 # at a deterministic point (no cleanup, no atexit), to test --resume end to end.
@@ -33,9 +39,15 @@ class PartialResults:
         """Records already finished, by sample id."""
         done: dict[str, dict[str, Any]] = {}
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            data = safeio.read_bytes(self.path, limit=_MAX_PARTIAL_BYTES)
         except FileNotFoundError:
             return done
+        except OSError as exc:
+            raise ResumeError(
+                f"cannot read the partial results {self.path.name}: {exc.strerror}",
+                "run without --resume",
+            ) from None
+        lines = data.decode("utf-8", errors="replace").splitlines()
         for line in lines:
             try:
                 record = json.loads(line)
@@ -46,9 +58,25 @@ class PartialResults:
         return done
 
     def open(self, keep: dict[str, dict[str, Any]]) -> None:
-        """Start the file afresh with the records being kept (drops any torn line)."""
+        """Start the file afresh with the records being kept (drops any torn line).
+
+        The file is locked for the run: a second eval of the same project and settings would
+        otherwise truncate this one's results, or delete them when it finishes first."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("w", encoding="utf-8")
+        safeio.check_writable_target(self.path)  # never a symlink, FIFO or device
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ResumeError(
+                "another harness eval of this project with the same dataset, target and metrics "
+                "is running",
+                "wait for it to finish, or give this run its own --cache-dir",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        self._handle = handle
         for record in keep.values():
             self._handle.write(json.dumps(record, sort_keys=True) + "\n")
         self._sync()
@@ -67,6 +95,6 @@ class PartialResults:
 
     def finish(self) -> None:
         """The run completed and its report is built: the partial file has done its job."""
+        self.path.unlink(missing_ok=True)  # while still locked: no other run is using it
         if self._handle is not None:
             self._handle.close()
-        self.path.unlink(missing_ok=True)

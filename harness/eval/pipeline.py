@@ -183,7 +183,9 @@ def _report(
     comparison = None
     if baseline is not None:
         comparison = compare(baseline, options.baseline_label, fp, records, cfg.tolerance)
-    gate = run_checks(summaries, cfg.thresholds, cfg.min_coverage, comparison)
+    gate = run_checks(
+        summaries, cfg.thresholds, cfg.min_coverage, comparison, frozenset(cfg.accept)
+    )
     failed = [r for r in records if r["error"]]
     if failed:
         first = failed[0]
@@ -209,6 +211,7 @@ def _report(
             "retries": cfg.retries,
             "tolerance": cfg.tolerance,
             "min_coverage": cfg.min_coverage,
+            "accept": sorted(cfg.accept),
             "thresholds": cfg.thresholds,
         },
         "fingerprint": fp,

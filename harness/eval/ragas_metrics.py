@@ -82,10 +82,9 @@ class NonLLMScorer:
 
 @dataclass
 class JudgeHandle:
-    """The judge's settings; its client and ragas metrics are built on the first cache miss.
-
-    Building is synchronous, so under asyncio the first caller finishes it before any other
-    coroutine runs: no lock is needed.
+    """The judge's settings; its client and ragas metrics are built on the first cache miss,
+    once, in a worker thread (every caller awaits the same build), so the seconds ragas takes
+    to import never stall the target calls in flight.
     """
 
     names: list[str]
@@ -98,9 +97,10 @@ class JudgeHandle:
     stats: CallStats = field(default_factory=CallStats)
     _client: Any = None
     _metrics: dict[str, Any] | None = None
+    _building: Any = None
 
     async def score(self, name: str, fields: dict[str, Any]) -> float:
-        metrics = self._metrics if self._metrics is not None else self._build()
+        metrics = self._metrics if self._metrics is not None else await self._abuild()
         kwargs = {key: fields[key] for key in LLM[name][1]}
         result = await metrics[name].ascore(**kwargs)
         return float(result.value)
@@ -109,13 +109,22 @@ class JudgeHandle:
         if self._client is not None:
             await self._client.close()
 
+    async def _abuild(self) -> dict[str, Any]:
+        import asyncio
+
+        if self._building is None:
+            self._building = asyncio.ensure_future(asyncio.to_thread(self._build))
+        return await asyncio.shield(self._building)
+
     def _build(self) -> dict[str, Any]:
         import httpx
         from openai import AsyncOpenAI
 
         from harness.eval.retry import RetryingTransport, RetryPolicy
 
-        transport = RetryingTransport(RetryPolicy(retries=self.retries), stats=self.stats)
+        transport = RetryingTransport(
+            RetryPolicy(retries=self.retries), stats=self.stats, deadline=self.timeout
+        )
         self._client = AsyncOpenAI(
             base_url=self.base_url,
             api_key=self.api_key,

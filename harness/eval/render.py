@@ -31,7 +31,11 @@ def _delta(report: dict[str, Any], name: str) -> str:
 
 def markdown(report: dict[str, Any]) -> str:
     gate = report["gate"]
-    head = "✅ passed" if gate["passed"] else "❌ failed"
+    head = {
+        "passed": "✅ passed",
+        "failed": "❌ failed",
+        "inconclusive": "⚠️ inconclusive (not a pass)",
+    }[gate.get("state") or ("passed" if gate["passed"] else "failed")]
     ds = report["dataset"]
     lines = [
         f"## harness eval: {head}",
@@ -65,6 +69,9 @@ def _gate_lines(gate: dict[str, Any], comparison: dict[str, Any] | None) -> list
         out += ["", f"Baseline `{comparison['baseline']}`: **{comparison['status']}**."]
     if gate["failures"]:
         out += ["", "**Failed checks**", ""] + [f"- {f}" for f in gate["failures"]]
+    if gate.get("inconclusive"):
+        out += ["", "**Inconclusive checks (not a pass)**", ""]
+        out += [f"- {f}" for f in gate["inconclusive"]]
     if gate["warnings"]:
         out += ["", "**Warnings**", ""] + [f"- {w}" for w in gate["warnings"]]
     return out
@@ -99,15 +106,25 @@ def _worst_lines(report: dict[str, Any]) -> list[str]:
 def junit(report: dict[str, Any]) -> str:
     checks = report["gate"]["checks"]
     failures = sum(1 for c in checks if not c["passed"])
+    skipped = sum(1 for c in checks if c.get("accepted"))
     suite = ET.Element(
-        "testsuite", name="harness-eval", tests=str(len(checks) + 1), failures=str(failures)
+        "testsuite",
+        name="harness-eval",
+        tests=str(len(checks) + 1),
+        failures=str(failures),
+        skipped=str(skipped),
     )
     run = ET.SubElement(suite, "testcase", classname="harness.eval", name="run completed")
     ET.SubElement(run, "system-out").text = f"{report['dataset']['n']} samples"
     for check in checks:
         case = ET.SubElement(suite, "testcase", classname="harness.eval", name=check["name"])
-        if not check["passed"]:
-            ET.SubElement(case, "failure", message=check["message"]).text = check["message"]
+        state = check.get("state", "passed" if check["passed"] else "failed")
+        if check.get("accepted"):
+            # Accepted by a flag: not a pass either, so reported as skipped.
+            ET.SubElement(case, "skipped", message=check["message"])
+        elif not check["passed"]:
+            failure = ET.SubElement(case, "failure", message=check["message"], type=state)
+            failure.text = check["message"]
     ET.indent(suite)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
@@ -133,6 +150,8 @@ def terminal(report: dict[str, Any], console: Console) -> None:
 def verdicts(report: dict[str, Any], console: Console) -> None:
     """Warnings and failed checks: printed even with --quiet, since CI logs need them."""
     for warning in report["gate"]["warnings"]:
-        console.print(f"warning: {warning}", markup=False, highlight=False)
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     for failure in report["gate"]["failures"]:
-        console.print(f"FAILED {failure}", markup=False, highlight=False)
+        console.print(f"FAILED {failure}", markup=False, highlight=False, soft_wrap=True)
+    for undecided in report["gate"].get("inconclusive", []):
+        console.print(f"INCONCLUSIVE {undecided}", markup=False, highlight=False, soft_wrap=True)

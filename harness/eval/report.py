@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from harness.audit.gitmeta import head_commit
 from harness.eval.stats import bootstrap_mean, percentile
 
 SCHEMA_VERSION = "1"
@@ -27,41 +28,8 @@ def generated_at() -> str:
 
 
 def git_head(project: Path) -> str | None:
-    """HEAD's sha read from .git files, so no git binary is needed."""
-    git = project / ".git"
-    if git.is_file():  # a worktree or submodule: ".git" holds "gitdir: <path>"
-        text = git.read_text(encoding="utf-8").strip()
-        if not text.startswith("gitdir:"):
-            return None
-        git = (project / text.split(":", 1)[1].strip()).resolve()
-    try:
-        head = (git / "HEAD").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    if not head.startswith("ref:"):
-        return head or None
-    ref = head.split(":", 1)[1].strip()
-    common = git
-    commondir = git / "commondir"
-    if commondir.is_file():
-        common = (git / commondir.read_text(encoding="utf-8").strip()).resolve()
-    for base in (git, common):
-        ref_file = base / ref
-        if ref_file.is_file():
-            return ref_file.read_text(encoding="utf-8").strip() or None
-    return _packed_ref(common / "packed-refs", ref)
-
-
-def _packed_ref(path: Path, ref: str) -> str | None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        sha, _, name = line.partition(" ")
-        if name.strip() == ref:
-            return sha
-    return None
+    """HEAD's object id through the one git-metadata reader the audit uses too."""
+    return head_commit(project)
 
 
 def metric_summary(records: list[dict[str, Any]], name: str) -> dict[str, Any]:

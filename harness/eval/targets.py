@@ -24,7 +24,10 @@ import httpx
 from harness.errors import DatasetError, TargetError
 from harness.eval.config import EvalConfig, ResponseMapping
 from harness.eval.dataset import Sample, ToolCall, parse_tool_calls
-from harness.eval.retry import RetryingTransport, RetryPolicy
+from harness.eval.retry import MAX_RESPONSE_BYTES, RetryingTransport, RetryPolicy
+
+# Answer plus retrieved contexts of one sample, in characters: larger is refused for that sample.
+MAX_RESULT_CHARS = MAX_RESPONSE_BYTES
 
 
 @dataclass(frozen=True)
@@ -97,15 +100,40 @@ class CallableTarget:
 
     async def call(self, sample: Sample) -> TargetResult:
         row = dict(sample.raw)  # a copy: a target that mutates its input cannot corrupt the run
-        if self.is_async:
-            raw = await self.fn(row)
-        else:
-            # A sync target runs in a worker thread so it cannot stall the other samples.
-            raw = await asyncio.get_running_loop().run_in_executor(self.pool, self.fn, row)
+        try:
+            if self.is_async:
+                raw = await self.fn(row)
+            else:
+                # A sync target runs in a worker thread so it cannot stall the other samples.
+                raw = await asyncio.get_running_loop().run_in_executor(
+                    self.pool, _guarded, self.fn, row
+                )
+        except (SystemExit, KeyboardInterrupt) as exc:
+            # The target's own sys.exit() or KeyboardInterrupt ends this sample, not the run.
+            raise _exited(exc) from None
         return normalise(raw, ResponseMapping(), native=True)
 
     async def aclose(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _guarded(fn: Callable[..., Any], row: dict[str, Any]) -> Any:
+    try:
+        return fn(row)
+    except (SystemExit, KeyboardInterrupt) as exc:
+        # Re-raised as a plain exception: a BaseException leaving a worker thread would be
+        # re-raised by asyncio as a reason to stop the whole event loop.
+        raise _exited(exc) from None
+
+
+def _exited(exc: BaseException) -> TargetError:
+    return TargetError(
+        f"target raised {type(exc).__name__}({_exit_arg(exc)})", "do not exit from it"
+    )
+
+
+def _exit_arg(exc: BaseException) -> str:
+    return ", ".join(repr(arg) for arg in exc.args)[:80]
 
 
 def _import_callable(spec: str, project: Path) -> tuple[Callable[..., Any], str]:
@@ -155,7 +183,9 @@ class HttpTarget:
         self.field = config.request_field
         self.extra = config.request_extra
         self.mapping = config.response
-        self.transport = RetryingTransport(RetryPolicy(retries=config.retries))
+        self.transport = RetryingTransport(
+            RetryPolicy(retries=config.retries), deadline=config.timeout
+        )
         self.client = httpx.AsyncClient(
             transport=self.transport, timeout=config.timeout, headers=config.headers
         )
@@ -202,6 +232,11 @@ def normalise(raw: Any, mapping: ResponseMapping, *, native: bool) -> TargetResu
         field = "response" if native else m.answer
         raise TargetError(f"target result has no string {field!r}", "return the answer text")
     contexts = _contexts(_dig(raw, "retrieved_contexts" if native else m.contexts), m, native)
+    if len(answer) + sum(len(c.text) for c in contexts) > MAX_RESULT_CHARS:
+        raise TargetError(
+            f"target answer larger than {MAX_RESULT_CHARS // (1024 * 1024)} MB (refused)",
+            "return a shorter answer and fewer or shorter contexts",
+        )
     usage = _dig(raw, m.usage)
     usage = usage if isinstance(usage, dict) else {}
     cost = _dig(raw, m.cost)

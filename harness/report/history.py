@@ -9,12 +9,11 @@ that a crash cut mid-line still renders.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
 from harness.errors import ReportInputError
 
 KIND = "harness-eval-history"
@@ -45,24 +44,9 @@ def entry_from_report(report: dict[str, Any], baseline: bool = False) -> dict[st
 
 def append(path: Path, entry: dict[str, Any]) -> None:
     """Append one line; a history path that is not a regular file is refused, never replaced."""
+    safeio.check_writable_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-    flags |= getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags, 0o666)
-    except OSError as exc:
-        raise ReportInputError(
-            f"cannot append to the eval history {path}: {exc.strerror}",
-            "point [tool.harness.eval] history (or --history) at a regular file",
-        ) from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ReportInputError(
-                f"the eval history {path} is not a regular file", "choose another --history path"
-            )
-        os.write(fd, (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8"))
-    finally:
-        os.close(fd)
+    safeio.append_text(path, json.dumps(entry, sort_keys=True) + "\n")
 
 
 @dataclass

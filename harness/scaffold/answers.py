@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+from harness import safeio
+from harness.suggest import did_you_mean
+
 # The words Copier reads as yes or no (copier._tools.cast_to_bool); anything else it takes as yes.
 BOOL_WORDS = frozenset({"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"})
 
@@ -34,16 +37,47 @@ def answer_refusal(exc: ValueError) -> str | None:
     return None
 
 
+def _questions(copier_yml: Path) -> dict[str, Any]:
+    try:
+        config: Any = safeio.loads_yaml(safeio.read_text(copier_yml))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        return {}  # Copier reads the source itself and reports what is wrong with it
+    if not isinstance(config, dict):
+        return {}
+    return {str(name): spec for name, spec in config.items() if not str(name).startswith("_")}
+
+
 def bool_questions(copier_yml: Path) -> set[str]:
     """Names of the bool questions in a (flat, generated) copier.yml."""
-    config: Any = yaml.safe_load(copier_yml.read_text(encoding="utf-8"))
-    if not isinstance(config, dict):
-        return set()
     return {
         name
-        for name, spec in config.items()
-        if isinstance(spec, dict) and spec.get("type") == "bool" and not name.startswith("_")
+        for name, spec in _questions(copier_yml).items()
+        if isinstance(spec, dict) and spec.get("type") == "bool"
     }
+
+
+def unknown_answer_errors(data: dict[str, str], copier_yml: Path) -> list[str]:
+    """One message per --data key the template asks no question for (Copier ignores those
+    silently, so a misspelt `vectorstore=pgvector` would quietly yield the default)."""
+    questions = _questions(copier_yml)
+    if not questions:
+        return []
+    return [
+        f"unknown answer {name!r}: the template asks no such question; "
+        f"{did_you_mean(name, questions)}"
+        for name in data
+        # `template` is the harness's own answer (the KIND argument), asked by the root only.
+        if name not in questions and name != "template"
+    ]
+
+
+def answer_errors(data: dict[str, str], copier_yml: Path) -> list[str]:
+    """Everything wrong with --data answers that can be known before Copier runs."""
+    if not copier_yml.is_file():
+        return []
+    return unknown_answer_errors(data, copier_yml) + bool_answer_errors(
+        data, bool_questions(copier_yml)
+    )
 
 
 def bool_answer_errors(data: dict[str, str], bools: set[str]) -> list[str]:

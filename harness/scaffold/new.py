@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from harness.errors import ScaffoldError
-from harness.scaffold.answers import answer_refusal, bool_answer_errors, bool_questions
+from harness.scaffold.answers import answer_errors, answer_refusal
+from harness.scaffold.guard import check_destination, failure_message, quiet_copier
 from harness.scaffold.source import KINDS, resolve_source
 
 
@@ -48,16 +49,15 @@ def new_command(
     import copier  # imported here: only this verb pays for it
     from copier.errors import CopierError
 
-    if directory.exists() and any(directory.iterdir()):
-        raise ScaffoldError(f"{directory} is not empty", "choose a new directory")
+    check_destination(directory)
     template = resolve_source(source)
     data = {"template": kind, **parse_data(pairs)}
     copier_yml = Path(template.location) / "copier.yml"
-    problems = bool_answer_errors(data, bool_questions(copier_yml)) if copier_yml.is_file() else []
+    problems = answer_errors(data, copier_yml)
     if problems:  # only a local source is read here; Copier reads a remote one itself
         raise ScaffoldError(problems[0], "change that --data answer and run again")
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, quiet_copier():
             warnings.simplefilter("always")
             copier.run_copy(
                 template.location,
@@ -78,7 +78,7 @@ def new_command(
             raise ScaffoldError(*_render_failure(exc)) from exc
         raise ScaffoldError(refusal, "change that --data answer and run again") from exc
     except Exception as exc:  # a broken template must still end in one line, not a traceback
-        raise ScaffoldError(*_render_failure(exc)) from exc
+        raise ScaffoldError(*(failure_message(exc, directory) or _render_failure(exc))) from exc
     click.echo(f"created {directory} ({kind}) from {template.describe()}")
     if any("Dirty template changes" in str(w.message) for w in caught):
         click.echo("note: the source has uncommitted changes; they were included")

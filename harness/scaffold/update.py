@@ -14,6 +14,7 @@ import click
 
 from harness.errors import EXIT_FAILED, ScaffoldError
 from harness.scaffold.answers import answer_refusal
+from harness.scaffold.guard import quiet_copier, read_answers
 
 ANSWERS = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< "
@@ -55,6 +56,21 @@ def conflicted(directory: Path, files: list[str]) -> list[str]:
     return found
 
 
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _hint(answers: dict[str, object]) -> str:
+    commit = answers.get("_commit")
+    if commit:
+        return (
+            f"check that {answers.get('_src_path')} is reachable and has the commit {commit} "
+            "recorded in .copier-answers.yml"
+        )
+    return "check _src_path in .copier-answers.yml"
+
+
 @click.command("update")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--vcs-ref", help="Template ref to update to (default: latest tag, else HEAD).")
@@ -63,35 +79,37 @@ def update_command(directory: Path, vcs_ref: str | None) -> None:
     import copier
     from copier.errors import CopierError
 
-    if not (directory / ANSWERS).is_file():
-        raise ScaffoldError(
-            f"{directory}: no {ANSWERS}", "run this in a project made by `harness new`"
-        )
+    answers = read_answers(directory, ANSWERS)
     if changed_files(directory):
         raise ScaffoldError(
             f"{directory}: the git tree has uncommitted changes",
             "commit or stash them first, so the update can be reviewed and reverted",
         )
     try:
-        copier.run_update(
-            str(directory),
-            vcs_ref=vcs_ref,
-            defaults=True,
-            overwrite=True,
-            skip_answered=True,
-            conflict="inline",
-            unsafe=False,
-            quiet=True,
-        )
+        with quiet_copier():
+            copier.run_update(
+                str(directory),
+                vcs_ref=vcs_ref,
+                defaults=True,
+                overwrite=True,
+                skip_answered=True,
+                conflict="inline",
+                unsafe=False,
+                quiet=True,
+            )
     except CopierError as exc:
-        raise ScaffoldError(f"copier update failed: {exc}", "see the message above") from exc
+        raise ScaffoldError(f"copier update failed: {_first_line(exc)}", _hint(answers)) from exc
     except ValueError as exc:
         refusal = answer_refusal(exc)
         if refusal is None:
-            raise
+            raise ScaffoldError(
+                f"copier update failed: {_first_line(exc)}", _hint(answers)
+            ) from exc
         # The new template version refuses an answer recorded by an older one.
         hint = "fix it in .copier-answers.yml (or pass the answer with `copier update --data`)"
         raise ScaffoldError(refusal, hint) from exc
+    except Exception as exc:  # git or the file system failed under Copier: still one line
+        raise ScaffoldError(f"copier update failed: {_first_line(exc)}", _hint(answers)) from exc
     files = changed_files(directory)
     conflicts = conflicted(directory, files)
     click.echo(f"updated {len(files)} files; {len(conflicts)} with conflicts")

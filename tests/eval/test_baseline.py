@@ -33,8 +33,8 @@ def test_unchanged_run_passes_and_planted_regression_fails(make_project: Any) ->
     comparison = project.report()["comparison"]
     assert comparison["status"] == "ok"
     assert comparison["metrics"]["hit@5"] == {
-        "n_paired": 20, "baseline_mean": 1.0, "current_mean": 1.0, "delta_mean": 0.0,
-        "ci95": [0.0, 0.0], "status": "ok",
+        "n_paired": 20, "n_lost": 0, "baseline_mean": 1.0, "current_mean": 1.0,
+        "delta_mean": 0.0, "ci95": [0.0, 0.0], "n_needed": 5, "status": "ok",
     }  # fmt: skip
 
     project.set_mode("wrong:" + ",".join(f"q{i:03d}" for i in range(0, 20, 3)))  # 7 of 20
@@ -63,9 +63,17 @@ def test_too_few_samples_is_underpowered(make_project: Any) -> None:
     assert run(project, "--save-baseline").exit_code == 0
     project.set_mode("wrong:q000,q001,q002")
     result = run(project, "--baseline", "evals/baseline.json")
-    assert result.exit_code == 0
-    assert "warning: hit@5: underpowered (3 paired samples)" in result.output
+    assert result.exit_code == 1  # underpowered is not a pass
+    assert (
+        "INCONCLUSIVE no regression hit@5: UNDERPOWERED, not a pass, 3 paired samples, CI95 None"
+        in result.output
+    )
     assert project.report()["comparison"]["metrics"]["hit@5"]["status"] == "underpowered"
+    assert project.report()["gate"]["state"] == "inconclusive"
+    accepted = run(project, "--baseline", "evals/baseline.json", "--accept", "underpowered")
+    assert accepted.exit_code == 0, accepted.output
+    gate = project.report()["gate"]
+    assert gate["state"] == "passed" and gate["passed"] is True
 
 
 def test_changed_dataset_is_incomparable(make_project: Any) -> None:
@@ -74,11 +82,17 @@ def test_changed_dataset_is_incomparable(make_project: Any) -> None:
     project.write_rows(rows(11))
     project.set_mode("wrong:" + ",".join(f"q{i:03d}" for i in range(10)))
     result = run(project, "--baseline", "evals/baseline.json")
-    assert result.exit_code == 0  # neither a false fail ...
+    assert result.exit_code == 1  # not a pass: the gate knows nothing about this dataset
     comparison = project.report()["comparison"]
-    assert comparison["status"] == "incomparable"  # ... nor a false pass
+    assert comparison["status"] == "incomparable"  # ... and not a regression either
     assert comparison["reasons"] == ["dataset changed (sha256 differs)"]
-    assert "warning: baseline incomparable: dataset changed (sha256 differs)" in result.output
+    assert (
+        "INCONCLUSIVE baseline comparable: INCOMPARABLE, not a pass, dataset changed "
+        "(sha256 differs)" in result.output
+    )
+    assert (
+        run(project, "--baseline", "evals/baseline.json", "--accept", "incomparable").exit_code == 0
+    )
 
 
 def test_changed_judge_is_incomparable(make_project: Any, judge: JudgeDouble) -> None:
@@ -86,7 +100,8 @@ def test_changed_judge_is_incomparable(make_project: Any, judge: JudgeDouble) ->
     base = [str(project.root), "--target", project.target, "--judge-base-url", judge.base_url,
             "--metrics", "faithfulness", "--quiet"]  # fmt: skip
     assert cli(*base, "--judge-model", "judge-a", "--save-baseline").exit_code == 0
-    result = cli(*base, "--judge-model", "judge-b", "--baseline", "evals/baseline.json")
+    result = cli(*base, "--judge-model", "judge-b", "--baseline", "evals/baseline.json",
+                 "--accept", "incomparable")  # fmt: skip
     assert result.exit_code == 0
     comparison = project.report()["comparison"]
     assert comparison["status"] == "incomparable"

@@ -36,7 +36,7 @@ def test_llm_metrics_computed_through_the_judge(make_project: Any, judge: JudgeD
 def test_judge_verdicts_change_the_score(make_project: Any, judge: JudgeDouble) -> None:
     project: Project = make_project(2)
     judge.script.verdict = 0
-    result = cli(*judge_args(project, judge, "--metrics", "faithfulness"))
+    result = cli(*judge_args(project, judge, "--metrics", "faithfulness", "--min-coverage", "0"))
     assert result.exit_code == 0
     assert project.report()["metrics"]["faithfulness"]["mean"] == 0.0
 
@@ -75,7 +75,7 @@ def test_judge_garbage_is_unmeasured_not_zero(make_project: Any, judge: JudgeDou
     project: Project = make_project(3)
     project.set_mode("garbage:q002")
     judge.script.garbage_when = "GARBAGE-ME"
-    result = cli(*judge_args(project, judge, "--metrics", "faithfulness"))
+    result = cli(*judge_args(project, judge, "--metrics", "faithfulness", "--min-coverage", "0"))
     assert result.exit_code == 0
     faith = project.report()["metrics"]["faithfulness"]
     assert (faith["mean"], faith["measured"]) == (1.0, 2)
@@ -87,7 +87,7 @@ def test_nan_score_is_unmeasured(make_project: Any, judge: JudgeDouble) -> None:
     project: Project = make_project(3)
     project.set_mode("garbage:q000")  # only used as a marker in the answer here
     judge.script.empty_when = "GARBAGE-ME"  # no statements extracted: ragas returns NaN
-    result = cli(*judge_args(project, judge, "--metrics", "faithfulness"))
+    result = cli(*judge_args(project, judge, "--metrics", "faithfulness", "--min-coverage", "0"))
     assert result.exit_code == 0
     faith = project.report()["metrics"]["faithfulness"]
     assert (faith["mean"], faith["measured"], faith["coverage"]) == (1.0, 2, round(2 / 3, 6))
@@ -113,10 +113,20 @@ def test_failed_judge_calls_are_not_cached(make_project: Any, judge: JudgeDouble
     project: Project = make_project(2)
     project.set_mode("garbage:q001")
     judge.script.garbage_when = "GARBAGE-ME"
-    assert cli(*judge_args(project, judge, "--metrics", "faithfulness")).exit_code == 0
+    assert (
+        cli(
+            *judge_args(project, judge, "--metrics", "faithfulness", "--min-coverage", "0")
+        ).exit_code
+        == 0
+    )
     judge.script.garbage_when = None
     judge.reset_counters()
-    assert cli(*judge_args(project, judge, "--metrics", "faithfulness")).exit_code == 0
+    assert (
+        cli(
+            *judge_args(project, judge, "--metrics", "faithfulness", "--min-coverage", "0")
+        ).exit_code
+        == 0
+    )
     # only the sample that failed before is judged again, and now it is measured
     assert judge.counters.chat == 2
     assert "GARBAGE-ME" in judge.counters.prompts[0]

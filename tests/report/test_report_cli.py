@@ -147,7 +147,8 @@ def test_output_over_a_symlink_is_refused(reports: Reports, tmp_path: Path) -> N
     result = harness("report", "--eval", str(reports.eval), "-o", str(link), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (
-        f"error: {link} exists and is not a regular file — choose another -o path\n"
+        f"error: cannot write {link}: it is a symlink (not replaced) — "
+        "give the path of a regular file\n"
     )
     assert victim.read_text() == "keep me" and link.is_symlink()
 

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.audit.model import AuditReport, CheckResult
+from harness.safeio import printable
 
 STYLES = {
     "pass": "green",
@@ -66,4 +67,4 @@ def render(report: AuditReport, width: int = 120, color: bool = False) -> str:
         console.print(f"{len(report.skipped_files)} files not read (see --format json)")
     verdict = "PASSED" if report.passed else "FAILED: " + "; ".join(report.failed_reasons)
     console.print(verdict)
-    return buffer.getvalue()
+    return printable(buffer.getvalue())
