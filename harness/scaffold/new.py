@@ -6,11 +6,25 @@ import warnings
 from pathlib import Path
 
 import click
+import yaml
 
 from harness.errors import ScaffoldError
 from harness.scaffold.answers import answer_errors, answer_refusal
 from harness.scaffold.guard import check_destination, failure_message, quiet_copier
-from harness.scaffold.source import KINDS, resolve_source
+from harness.scaffold.source import (
+    HARNESS_DIST,
+    KINDS,
+    ci_install_problem,
+    packaged_requirement,
+    resolve_source,
+)
+
+# One line, since a CI that cannot install the harness fails its audit, eval and badges jobs.
+HARNESS_ADVICE = (
+    f"set --data harness_requirement='{HARNESS_DIST}[eval]==X.Y.Z' (a release) or "
+    f"'{HARNESS_DIST}[eval] @ git+https://github.com/OWNER/{HARNESS_DIST}@COMMIT' "
+    "and generate again"
+)
 
 
 def parse_data(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -52,6 +66,11 @@ def new_command(
     check_destination(directory)
     template = resolve_source(source)
     data = {"template": kind, **parse_data(pairs)}
+    if template.packaged and "harness_requirement" not in data:
+        # No git history for Copier to read a version from: the installed wheel is the release.
+        from harness import __version__
+
+        data["harness_requirement"] = packaged_requirement(__version__)
     copier_yml = Path(template.location) / "copier.yml"
     problems = answer_errors(data, copier_yml)
     if problems:  # only a local source is read here; Copier reads a remote one itself
@@ -80,8 +99,26 @@ def new_command(
     except Exception as exc:  # a broken template must still end in one line, not a traceback
         raise ScaffoldError(*(failure_message(exc, directory) or _render_failure(exc))) from exc
     click.echo(f"created {directory} ({kind}) from {template.describe()}")
+    requirement = _recorded_answer(directory, "harness_requirement")
+    problem = ci_install_problem(requirement) if requirement else None
+    if problem:
+        click.echo(
+            f"warning: CI will not be able to install the harness this project names "
+            f"({requirement}): {problem}; {HARNESS_ADVICE}",
+            err=True,
+        )
     if any("Dirty template changes" in str(w.message) for w in caught):
         click.echo("note: the source has uncommitted changes; they were included")
     if not template.versioned:
         click.echo("note: `harness update` needs a git source; see `harness new --help`")
     click.echo(f"next: cd {directory} && git init && make install && make test")
+
+
+def _recorded_answer(directory: Path, name: str) -> str | None:
+    answers = directory / ".copier-answers.yml"
+    try:
+        recorded = yaml.safe_load(answers.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = recorded.get(name) if isinstance(recorded, dict) else None
+    return str(value) if value else None

@@ -9,6 +9,7 @@ everything but updates (there is no history to diff against).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ SOURCE_ENV = "HARNESS_TEMPLATE_SOURCE"
 class TemplateSource:
     location: str  # a local path (absolute) or a git URL
     versioned: bool  # Copier can record a commit, so `copier update` works
+    packaged: bool = False  # the copy inside the installed wheel
 
     def describe(self) -> str:
         kind = "git repository" if self.versioned else "packaged templates (no history)"
@@ -47,7 +49,7 @@ def resolve_source(explicit: str | None = None) -> TemplateSource:
         return TemplateSource(str(checkout), versioned=True)
     packaged = _packaged_root()
     if (packaged / "copier.yml").is_file():
-        return TemplateSource(str(packaged), versioned=False)
+        return TemplateSource(str(packaged), versioned=False, packaged=True)
     raise TemplateSourceError(
         "no template source found",
         f"pass --source <git URL or clone of portfolio-harness> or set {SOURCE_ENV}",
@@ -65,3 +67,38 @@ def _from_user(chosen: str) -> TemplateSource:
         )
     # Copier's `update` breaks on a relative source path: always record an absolute one.
     return TemplateSource(str(path.resolve()), versioned=(path / ".git").exists())
+
+
+HARNESS_DIST = "portfolio-harness"
+_PINNED = re.compile(r"==\s*(?P<version>[^\s;,]+)")
+
+
+def packaged_requirement(version: str) -> str:
+    """What a project generated from the wheel's templates installs: that wheel's version."""
+    return f"{HARNESS_DIST}[eval]=={version}"
+
+
+def ci_install_problem(requirement: str) -> str | None:
+    """Why a CI runner could not install `requirement` (a harness_requirement answer), or None.
+
+    A runner reaches package indexes and public git hosts, never this machine's paths, and an
+    index holds only released versions (no dev builds, no local `+label`s).
+    """
+    from packaging.version import InvalidVersion, Version
+
+    name, at, url = requirement.partition("@")
+    if at:
+        target = url.strip().removeprefix("git+")
+        if target.startswith("file:"):
+            return "it is a path on this machine"
+        return None
+    pinned = _PINNED.search(name)
+    if pinned is None:
+        return None
+    try:
+        version = Version(pinned.group("version"))
+    except InvalidVersion:
+        return f"{pinned.group('version')} is not a version"
+    if version.is_devrelease or version.local:
+        return f"{version} is an unreleased version, on no package index"
+    return None

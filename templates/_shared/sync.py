@@ -37,7 +37,7 @@ FILES: dict[str, str] = {
     "templates/_shared/Makefile": "Makefile",
     "templates/_shared/LICENSE.jinja": "LICENSE.jinja",
     # Named by the `ci` answer: no workflow when the user runs CI elsewhere.
-    "templates/_shared/ci.yml": ".github/workflows/{% if ci %}ci.yml{% endif %}",
+    "templates/_shared/ci.yml.jinja": ".github/workflows/{% if ci %}ci.yml{% endif %}.jinja",
     "templates/_shared/dependabot.yml": ".github/dependabot.yml",
     "templates/_shared/app/core/settings_base.py.jinja": "app/core/settings_base.py.jinja",
     "templates/_shared/app/core/logging.py": "app/core/logging.py",

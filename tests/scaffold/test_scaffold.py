@@ -90,6 +90,10 @@ REFUSED = [
     (["copyright_year=26"], "answer 'copyright_year' refused: \"26\" is not a year: give four "
      "digits, e.g. 2026"),
     (["ci=maybe"], "answer 'ci' refused: 'maybe' is not a yes/no answer: use true or false"),
+    (["harness_requirement=portfolio-harness>=0.1"], "answer 'harness_requirement' refused: "
+     "\"portfolio-harness>=0.1\" is not a pinned requirement for portfolio-harness: give e.g. "
+     "portfolio-harness[eval]==0.1.0 or portfolio-harness[eval] @ "
+     "git+https://github.com/OWNER/portfolio-harness@COMMIT"),
     # Answers that make no sense together.
     (["llm_provider=anthropic", "llm_base_url=http://localhost:11434/v1"],
      "answer 'llm_base_url' refused: it is read only with llm_provider=openai-compatible, and "
@@ -141,7 +145,7 @@ def test_the_refused_slugs_cover_every_dependency() -> None:
     validator = questions["project_slug"]["validator"]
     refused = set(re.findall(r"'([a-z0-9-]+)'", validator.split("elif project_slug in")[1]))
     required = {"app", "tests"}
-    for path in (ROOT / "templates").glob("*/template/requirements*.txt"):
+    for path in (ROOT / "templates").glob("*/template/requirements*.txt*"):
         for line in path.read_text().splitlines():
             if match := re.match(r"^([A-Za-z0-9_.-]+)(\[[^]]*\])?==", line):
                 required.add(re.sub(r"[_.]+", "-", match[1].lower()))
@@ -227,3 +231,119 @@ def test_root_copier_yml_is_current() -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+# The harness a generated project installs: one answer, read by CI, requirements-dev.txt and,
+# through it, `make install`.
+WARNING = (
+    "warning: CI will not be able to install the harness this project names ({requirement}): "
+    "{problem}; set --data harness_requirement='portfolio-harness[eval]==X.Y.Z' (a release) or "
+    "'portfolio-harness[eval] @ git+https://github.com/OWNER/portfolio-harness@COMMIT' and "
+    "generate again\n"
+)
+
+
+def harness_lines(project: Path) -> tuple[str, str, str]:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
+    requirements = (project / "requirements-dev.txt").read_text().splitlines()
+    harness = [line for line in requirements if line.startswith("portfolio-harness")]
+    assert len(harness) == 1, requirements
+    return answers["harness_requirement"], workflow["env"]["HARNESS_REQUIREMENT"], harness[0]
+
+
+def test_a_release_installs_that_version_from_the_index(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "proj"
+    code, _, err = run("new", KIND, str(project), "--source", str(template_repo),
+                       "--vcs-ref", "v1.0.0")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert harness_lines(project) == ("portfolio-harness[eval]==1.0.0",) * 3
+    makefile = (project / "Makefile").read_text()
+    assert "$(BIN)/pip install -r requirements-dev.txt" in makefile
+    for target in ("audit", "eval", "badges"):
+        assert re.search(rf"^{target}:.*\n\t\$\(BIN\)/harness ", makefile, re.MULTILINE), target
+
+
+def test_a_git_url_installs_that_commit(template_repo: Path, tmp_path: Path) -> None:
+    evolve_template(template_repo, "\n# unreleased\n")
+    git(template_repo, "tag", "-d", "v2.0.0")
+    head = git(template_repo, "rev-parse", "HEAD").strip()
+    url = f"git+file://{template_repo}"
+    project = tmp_path / "proj"
+    code, _, err = run("new", KIND, str(project), "--source", url, "--vcs-ref", "HEAD")
+    requirement = f"portfolio-harness[eval] @ git+file://{template_repo}@{head}"
+    assert code == 0
+    assert harness_lines(project) == (requirement,) * 3
+    # A file: URL is a git URL only this machine can reach, and the user is told so.
+    assert err == WARNING.format(requirement=requirement, problem="it is a path on this machine")
+
+
+def test_a_local_unreleased_checkout_warns_in_one_line(template_repo: Path, tmp_path: Path) -> None:
+    evolve_template(template_repo, "\n# unreleased\n")
+    git(template_repo, "tag", "-d", "v2.0.0")
+    git(template_repo, "tag", "-d", "v1.0.0")
+    project = tmp_path / "proj"
+    code, out, err = run("new", KIND, str(project), "--source", str(template_repo))
+    requirement = f"portfolio-harness[eval] @ file://{template_repo}"
+    assert code == 0, err
+    assert out.startswith(f"created {project}")
+    assert harness_lines(project) == (requirement,) * 3
+    # (Copier itself notes "No git tags found in template; using HEAD as ref" before it.)
+    assert err.splitlines(keepends=True)[-1] == WARNING.format(
+        requirement=requirement, problem="it is a path on this machine"
+    )
+    # An answer given by the user is what every consumer uses, and a release is not warned about.
+    other = tmp_path / "other"
+    given = "portfolio-harness[eval] @ git+https://github.com/me/portfolio-harness@" + "a" * 40
+    code, _, err = run("new", KIND, str(other), "--source", str(template_repo),
+                       "--data", f"harness_requirement={given}")  # fmt: skip
+    assert code == 0
+    assert "warning" not in err
+    assert harness_lines(other) == (given,) * 3
+
+
+@pytest.mark.parametrize(
+    ("src", "commit", "expected"),
+    [
+        ("gh:me/portfolio-harness", "v0.3.0-2-gabc1234",
+         "portfolio-harness[eval] @ git+https://github.com/me/portfolio-harness@" + "f" * 40),
+        ("git@github.com:me/portfolio-harness.git", "abc1234",
+         "portfolio-harness[eval] @ git+https://github.com/me/portfolio-harness.git@" + "f" * 40),
+        ("https://gitlab.com/me/ph", "v1.2", "portfolio-harness[eval]==1.2"),
+        ("gl:me/ph", "1.4.0rc1", "portfolio-harness[eval]==1.4.0rc1"),
+        ("/home/me/ph/templates/rag-qa", None, "portfolio-harness[eval] @ file:///home/me/ph"),
+    ],
+)  # fmt: skip
+def test_the_default_for_each_kind_of_source(src: str, commit: str | None, expected: str) -> None:
+    """The default Copier renders, for sources a test cannot reach offline (GitHub, GitLab)."""
+    import jinja2
+
+    questions = yaml.safe_load((ROOT / "templates" / "_shared" / "questions.yml").read_text())
+    env = jinja2.Environment(extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"])
+    answers = {"_src_path": src, **({"_commit": commit} if commit else {})}
+    conf = {"vcs_ref_hash": "f" * 40 if commit else None}
+    default = questions["harness_requirement"]["default"]
+    rendered = env.from_string(default).render(_copier_answers=answers, _copier_conf=conf)
+    assert rendered == expected
+
+
+@pytest.mark.parametrize(
+    ("requirement", "problem"),
+    [
+        ("portfolio-harness[eval]==0.2.0", None),
+        ("portfolio-harness[eval]==0.2.0rc1", None),
+        ("portfolio-harness[eval] @ git+https://github.com/me/ph@" + "a" * 40, None),
+        ("portfolio-harness[eval]==0.2.1.dev3+g1234abc",
+         "0.2.1.dev3+g1234abc is an unreleased version, on no package index"),
+        ("portfolio-harness[eval]==0.1.0.dev0",
+         "0.1.0.dev0 is an unreleased version, on no package index"),
+        ("portfolio-harness @ file:///srv/ph", "it is a path on this machine"),
+        ("portfolio-harness @ git+file:///srv/ph@" + "a" * 40, "it is a path on this machine"),
+    ],
+)  # fmt: skip
+def test_what_a_ci_runner_cannot_install(requirement: str, problem: str | None) -> None:
+    from harness.scaffold.source import ci_install_problem
+
+    assert ci_install_problem(requirement) == problem

@@ -56,7 +56,14 @@ def project_venv(
     if torch:
         # torch first and pinned: unpinned, it would pull a multi-GB CUDA build.
         run([*pip, "torch==2.13.0"], cwd=REPO)
-    requirements = template_dir(kind) / "template" / "requirements-dev.txt"
+    # The project's own dev requirements, without the harness line (the harness_requirement
+    # answer): the harness under test is this checkout, run by the tests themselves.
+    source = template_dir(kind) / "template"
+    lines = (source / "requirements-dev.txt.jinja").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if "harness_requirement" not in line]
+    requirements = path.parent / "requirements-dev.txt"
+    text = "\n".join(kept).replace("-r requirements.txt", f"-r {source / 'requirements.txt'}")
+    requirements.write_text(text + "\n", encoding="utf-8")
     run([*pip, "-r", str(requirements), *TOOLS], cwd=REPO)
     return path
 
