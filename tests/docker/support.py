@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -173,12 +174,12 @@ def run_args(
     check = service.get("healthcheck")
     if check and check.get("test"):
         test = check["test"]
-        if test[0] == "CMD":
-            flags += ["--health-cmd", json.dumps(test[1:])]
-        else:  # CMD-SHELL
-            flags += ["--health-cmd", test[1]]
+        # `docker run --health-cmd` takes a shell command line (compose's CMD-SHELL form).
+        shell = shlex.join(test[1:]) if test[0] == "CMD" else test[1]
+        flags += ["--health-cmd", shell]
         flags += ["--health-timeout", str(check.get("timeout", "30s"))]
         flags += ["--health-retries", str(check.get("retries", 3))]
+        flags += ["--health-start-period", str(check.get("start_period", "0s"))]
     flags += ["--health-interval", health_interval]
     return flags
 
@@ -200,7 +201,7 @@ def container(image: str, flags: list[str], command: list[str] | None = None) ->
 
 
 def logs(name: str) -> str:
-    done = subprocess.run(["docker", "logs", "--tail", "60", name], capture_output=True,
+    done = subprocess.run(["docker", "logs", "--tail", "400", name], capture_output=True,
                           text=True, timeout=60)  # fmt: skip
     return done.stdout + done.stderr
 
@@ -218,7 +219,8 @@ def wait_healthy(name: str, timeout: float) -> None:
         if status == "healthy":
             return
         if status == "unhealthy":
-            raise DockerError(f"{name} is unhealthy:\n{logs(name)}")
+            probes = [entry.get("Output", "") for entry in state["Health"].get("Log", [])]
+            raise DockerError(f"{name} is unhealthy: {probes[-1:]}\n{logs(name)}")
         time.sleep(1)
     raise DockerError(f"{name} not healthy after {timeout:.0f}s (last: {status}):\n{logs(name)}")
 
