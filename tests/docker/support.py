@@ -76,26 +76,32 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 @contextmanager
+def serve_index(root: Path) -> Iterator[str]:
+    """Serve `root` on 127.0.0.1: a directory listing of <root>/<project>/ holding wheels is a
+    valid PEP 503 simple-index page, so the URL works as pip's `--index-url`."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def torch_index(requirement: str = TORCH) -> Iterator[str]:
-    """A PEP 503 index on 127.0.0.1 holding the torch wheel `pip download` finds for this
-    machine (a directory listing of <root>/torch/ is a valid simple-index page): what
+    """An index holding the torch wheel `pip download` finds for this machine: what
     `--build-arg TORCH_INDEX_URL=` points at when PyTorch's own index is out of reach."""
     with tempfile.TemporaryDirectory(prefix="torch-index-") as root:
-        wheels = Path(root) / "torch"
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary",
-             ":all:", "-d", str(wheels), requirement],
+             ":all:", "-d", str(Path(root) / "torch"), requirement],
             check=True, capture_output=True, text=True, timeout=900,
         )  # fmt: skip
-        handler = functools.partial(_QuietHandler, directory=root)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}/"
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serve_index(Path(root)) as url:
+            yield url
 
 
 def build(
