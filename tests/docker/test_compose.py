@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.docker.support import interpolate
+from tests.docker import support
 from tests.templates.support import generate
 
 KINDS = ["rag-qa", "agent-workflow", "production-app"]
@@ -50,7 +50,7 @@ def services(project: Path) -> dict[str, dict[str, Any]]:
 def effective_env(service: dict[str, Any], dotenv_values: dict[str, str]) -> dict[str, str]:
     env = dict(dotenv_values) if service.get("env_file") else {}
     for key, value in (service.get("environment") or {}).items():
-        env[key] = interpolate(str(value), dotenv_values)
+        env[key] = support.interpolate(str(value), dotenv_values)
     return env
 
 
@@ -128,4 +128,16 @@ def test_app_services_run_hardened(projects: dict, kind: str) -> None:
         assert service["read_only"] is True, name
         assert service["tmpfs"] == ["/tmp"], name
         assert "no-new-privileges:true" in service["security_opt"], name
-        assert service["build"] == "." and "user" not in service, name  # the image's own user
+        context = service["build"]["context"] if kind == "rag-qa" else service["build"]
+        assert context == "." and "user" not in service, name  # the image's own user
+
+
+def test_rag_qa_build_takes_the_torch_index_from_env(projects: dict) -> None:
+    args = services(projects["rag-qa"])["app"]["build"]["args"]
+    default = support.interpolate(args["TORCH_INDEX_URL"], {})
+    assert default == "https://download.pytorch.org/whl/cpu"
+    mirror = {"TORCH_INDEX_URL": "https://mirror.example/whl/cpu"}
+    assert support.interpolate(args["TORCH_INDEX_URL"], mirror) == mirror["TORCH_INDEX_URL"]
+    dockerfile = (projects["rag-qa"] / "Dockerfile").read_text(encoding="utf-8")
+    assert f"ARG TORCH_INDEX_URL={default}\n" in dockerfile
+    assert '--index-url "$TORCH_INDEX_URL"' in dockerfile
