@@ -9,6 +9,7 @@ app/main.py (what a developer's rebuild costs: the dependency layers must come f
 rag-qa's torch comes from a local index serving the wheel `pip download torch==2.13.0` finds,
 through the TORCH_INDEX_URL build argument, unless --torch-index-url names another index.
 Prints a Markdown table for bench/RESULTS.md, plus the largest packages in each image's venv.
+`--dockerfile FILE` builds the same project with another Dockerfile (a previous version, say).
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ LARGEST = (
 )
 
 
-def measure(kind: str, work: Path, torch_index: str | None, keep: bool) -> dict[str, str]:
+def measure(
+    kind: str, work: Path, torch_index: str | None, keep: bool, dockerfile: Path | None
+) -> dict[str, str]:
     project = generate(kind, work / kind)
+    if dockerfile:  # another Dockerfile (e.g. an older version) on the same generated project
+        (project / "Dockerfile").write_text(dockerfile.read_text(encoding="utf-8"))
     tag = f"bench-{kind}:latest"
     args = {"TORCH_INDEX_URL": torch_index} if torch_index else {}
     try:
@@ -64,6 +69,7 @@ def main() -> int:
     parser.add_argument("--kind", action="append", choices=KINDS, help="repeatable; default all")
     parser.add_argument("--torch-index-url", help="a PEP 503 index holding the CPU torch wheel")
     parser.add_argument("--keep", action="store_true", help="keep the images (bench-<kind>)")
+    parser.add_argument("--dockerfile", type=Path, help="build with this Dockerfile instead")
     args = parser.parse_args()
     problem = support.engine_problem()
     if problem:
@@ -81,7 +87,7 @@ def main() -> int:
             index = args.torch_index_url
             if kind == "rag-qa" and not index:
                 index = stack.enter_context(support.torch_index())
-            rows.append(measure(kind, Path(tmp), index, args.keep))
+            rows.append(measure(kind, Path(tmp), index, args.keep, args.dockerfile))
             print(f"{kind}: done", file=sys.stderr, flush=True)
     print("\n| image | size | cold build | rebuild after a code change |")
     print("|---|--:|--:|--:|")
