@@ -20,6 +20,8 @@ import yaml
 from tests.docker import support
 from tests.templates.support import generate
 
+pytestmark = pytest.mark.slow  # generates six projects
+
 KINDS = ["rag-qa", "agent-workflow", "production-app"]
 # The services that run the project's own image (everything else is a stock image).
 APP_SERVICES = {
