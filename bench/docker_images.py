@@ -45,9 +45,11 @@ def measure(
     try:
         cold = support.build(project, tag, args, no_cache=True)
         size = support.image_size(tag)
+        cold_image = support.docker("image", "inspect", "--format", "{{.Id}}", tag).strip()
         main = project / "app" / "main.py"
         main.write_text(main.read_text(encoding="utf-8") + "# rebuilt\n", encoding="utf-8")
         warm = support.build(project, tag, args)
+        support.remove_image(cold_image)  # untagged by the rebuild, else left behind
         largest = support.docker("run", "--rm", "--network", "none", "--entrypoint", "sh", tag,
                                  "-c", LARGEST).split("\n")  # fmt: skip
     finally:
