@@ -133,7 +133,9 @@ def test_token_required_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
         response = client.post("/tickets", json={"body": "hello there"})
         assert response.status_code == 401
         run_id = submit(client, "What are your hours?", token="s3cret-token")
-        assert client.get(f"/runs/{run_id}").status_code == 200
+        assert client.get(f"/runs/{run_id}").status_code == 401
+        auth = {"Authorization": "Bearer s3cret-token"}
+        assert client.get(f"/runs/{run_id}", headers=auth).status_code == 200
         assert client.post("/approvals/x", json={"decision": "approve"}).status_code == 401
 
 

@@ -27,7 +27,9 @@ def require_token(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Mutations need `Authorization: Bearer $API_TOKEN` once API_TOKEN is set."""
+    """Every route that reads or changes runs (tickets hold customers' names, emails and
+    orders) needs `Authorization: Bearer $API_TOKEN` once API_TOKEN is set, which it must be
+    outside development and test."""
     if settings.API_TOKEN is None:
         return
     expected = settings.API_TOKEN.get_secret_value()

@@ -29,6 +29,11 @@ class LimitExceeded(Exception):
         self.retry_after = max(1, retry_after)
 
 
+def _money(usd: float) -> str:
+    """Cents when they say it exactly ($0.50), every digit when they do not ($0.005)."""
+    return f"{usd:.2f}" if round(usd, 2) == usd else f"{usd:.8f}".rstrip("0")
+
+
 def _clock() -> float:
     """Seconds since the epoch; a function so tests can pin the rate-limit window."""
     return time.time()
@@ -82,7 +87,7 @@ class Limits:
             LIMITED.labels("budget").inc()
             raise LimitExceeded(
                 "budget",
-                f"daily budget of ${budget_usd:.2f} used (${spent:.4f} spent today)",
+                f"daily budget of ${_money(budget_usd)} used (${spent:.4f} spent today)",
                 seconds_to_midnight(datetime.now(UTC)),
             )
 

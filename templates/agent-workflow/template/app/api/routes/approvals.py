@@ -17,7 +17,7 @@ class DecisionIn(BaseModel):
     comment: str = Field(default="", max_length=1000)
 
 
-@router.get("/approvals")
+@router.get("/approvals", dependencies=[TokenDep])
 def list_approvals(
     service: ServiceDep, status: Literal["pending", "approved", "rejected"] = "pending"
 ) -> list[dict[str, Any]]:
