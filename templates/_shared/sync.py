@@ -52,6 +52,7 @@ FILES: dict[str, str] = {
     "templates/_shared/tests/test_costs.py": "tests/test_costs.py",
     "templates/_shared/tests/route_security.py": "tests/route_security.py",
     "templates/_shared/tests/hostile.py": "tests/hostile.py",
+    "templates/_shared/tests/api_properties.py": "tests/api_properties.py",
     # The questions every template asks, included by each template's copier.yml.
     "templates/_shared/questions.yml": "../questions.yml",
     # Jinja partials live beside template/ (inside the template root, so `{% include %}` may

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     get_langfuse()
     app.state.service = build_service(settings)
+    # Load the embedding model in the background: /healthz answers at once, /readyz once it is in.
+    warm = threading.Thread(
+        target=app.state.service.retriever.embedder.warm, name="embedder-warm", daemon=True
+    )
+    warm.start()
     logger.info(
         "started", extra={"provider": settings.LLM_PROVIDER, "store": settings.VECTOR_STORE}
     )

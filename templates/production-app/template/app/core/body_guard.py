@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -36,8 +36,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` mid-body. An HTTPException, so FastAPI's body parsing re-raises
+    it (any other error there becomes a 400) and its handler answers 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
 
 
 def _validation_body(location: list[str | int], message: str, kind: str) -> bytes:
@@ -145,7 +149,7 @@ class BodyGuard:
             if message["type"] == "http.request":
                 size += len(message.get("body", b""))
                 if size > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracked(message: Message) -> None:

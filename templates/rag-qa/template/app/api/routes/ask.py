@@ -8,9 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from app.api.deps import ServiceDep, SettingsDep
+from app.api.deps import LLM_ERRORS, ServiceDep, SettingsDep
 from app.llm.providers import LLMError, LLMTimeout
 
 router = APIRouter(tags=["ask"])
@@ -19,6 +19,14 @@ router = APIRouter(tags=["ask"])
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     top_k: int | None = Field(default=None, ge=1, le=50)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        # Whitespace alone was answered "I don't know", as if it had been a question.
+        if not value.strip():
+            raise ValueError("the question is blank")
+        return value
 
 
 class CitationOut(BaseModel):
@@ -46,7 +54,7 @@ class AskOut(BaseModel):
     trace_id: str | None
 
 
-@router.post("/ask")
+@router.post("/ask", responses=LLM_ERRORS)
 def ask(body: AskIn, service: ServiceDep, settings: SettingsDep) -> AskOut:
     result = service.ask(body.question, body.top_k or settings.TOP_K)
     return AskOut(**result.to_dict())
@@ -63,7 +71,12 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
         yield f"event: error\ndata: {json.dumps({'status': 503, 'detail': str(exc)})}\n\n"
 
 
-@router.post("/ask/stream")
+@router.post(
+    "/ask/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "events: retrieved, token..., done (or error)"}},
+)  # fmt: skip
 def ask_stream(body: AskIn, service: ServiceDep, settings: SettingsDep) -> StreamingResponse:
     events = service.ask_stream(body.question, body.top_k or settings.TOP_K)
     return StreamingResponse(
