@@ -58,6 +58,7 @@ FILES: dict[str, str] = {
     # Jinja partials live beside template/ (inside the template root, so `{% include %}` may
     # reach them, but outside _subdirectory, so they are not copied into projects).
     "templates/_shared/partials/badges.md": "../_partials/badges.md",
+    "templates/_shared/partials/pricing.md": "../_partials/pricing.md",
 }
 
 

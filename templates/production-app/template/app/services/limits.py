@@ -78,8 +78,12 @@ class Limits:
                     Usage.user_id == user_id, Usage.created_at >= start
                 )
             )
-        # Add rather than set: a concurrent request may have counted its cost meanwhile.
-        return self.kv.incr_float(key, float(total or 0.0), DAY_SECONDS + 3600)
+        # Set once, atomically: parallel requests that all found the key missing each added
+        # the whole day's total before, and users were refused at a fraction of their budget.
+        # Costs recorded after this read are added by add_spend as usual.
+        self.kv.set_if_absent(key, repr(float(total or 0.0)), DAY_SECONDS + 3600)
+        current = self.kv.get(key)
+        return float(current) if current is not None else float(total or 0.0)
 
     def check_budget(self, user_id: int, budget_usd: float) -> None:
         spent = self.spent_today(user_id)
