@@ -159,3 +159,21 @@ def test_web_page_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "Ask your documents" in page.text
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_streamed_answer_logs_no_error(
+    loaded_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each chunk of a sync generator ran in another thread, so the trace context attached for
+    # the answer was detached elsewhere: "Failed to detach context" at ERROR, every answer.
+    import logging
+
+    with (
+        caplog.at_level(logging.WARNING),
+        loaded_client.stream(
+            "POST", "/ask/stream", json={"question": "How long is the battery warranty?"}
+        ) as response,
+    ):
+        raw = "".join(response.iter_text())
+    assert "event: done" in raw
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

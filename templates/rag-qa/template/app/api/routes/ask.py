@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter
@@ -71,6 +73,40 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
         yield f"event: error\ndata: {json.dumps({'status': 503, 'detail': str(exc)})}\n\n"
 
 
+_DONE = object()
+
+
+async def _in_one_thread(chunks: Iterator[str]) -> AsyncIterator[str]:
+    """Drive the whole generator in one thread. Starlette would run each `next()` in another
+    worker thread, so the trace context opened for the answer was detached in a different
+    context than it was attached in ("Failed to detach context", at ERROR, every answer)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                if stop.is_set():  # the client went away: stop generating
+                    break
+        except BaseException as exc:  # re-raised on the event loop side
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+            loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+
+    threading.Thread(target=pump, name="ask-stream", daemon=True).start()
+    try:
+        while (item := await queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield str(item)
+    finally:
+        stop.set()
+
+
 @router.post(
     "/ask/stream",
     response_class=StreamingResponse,
@@ -80,7 +116,7 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
 def ask_stream(body: AskIn, service: ServiceDep, settings: SettingsDep) -> StreamingResponse:
     events = service.ask_stream(body.question, body.top_k or settings.TOP_K)
     return StreamingResponse(
-        _sse(events),
+        _in_one_thread(_sse(events)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
