@@ -43,17 +43,23 @@ FILES: dict[str, str] = {
     "templates/_shared/app/core/logging.py": "app/core/logging.py",
     "templates/_shared/app/core/tracing.py": "app/core/tracing.py",
     "templates/_shared/app/core/costs.py": "app/core/costs.py",
+    "templates/_shared/app/core/body_guard.py": "app/core/body_guard.py",
     # Copier writes the answers here; `harness update` (copier update) reads them back.
     "templates/_shared/answers-file.jinja": "{{_copier_conf.answers_file}}.jinja",
     # The price table's single source is the harness's own.
     "harness/data/prices.json": "app/core/prices.json",
     "templates/_shared/tests/test_settings_base.py": "tests/test_settings_base.py",
+    "templates/_shared/tests/test_costs.py": "tests/test_costs.py",
+    "templates/_shared/tests/route_security.py": "tests/route_security.py",
+    "templates/_shared/tests/hostile.py": "tests/hostile.py",
+    "templates/_shared/tests/api_properties.py": "tests/api_properties.py",
     # The questions every template asks, included by each template's copier.yml.
     "templates/_shared/questions.yml": "../questions.yml",
     # Jinja partials live beside template/ (inside the template root, so `{% include %}` may
     # reach them, but outside _subdirectory, so they are not copied into projects).
     "templates/_shared/partials/badges.md": "../_partials/badges.md",
     "templates/_shared/partials/docker.md": "../_partials/docker.md",
+    "templates/_shared/partials/pricing.md": "../_partials/pricing.md",
 }
 
 

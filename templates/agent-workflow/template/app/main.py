@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from app.agent.service import AgentService
 from app.api.main import api_router
 from app.api.routes.web import STATIC_DIR
+from app.core import body_guard
 from app.core.config import get_settings
 from app.core.logging import setup_logging
 from app.core.tracing import get_langfuse, shutdown_tracing
@@ -43,6 +44,7 @@ def create_app() -> FastAPI:
     settings = get_settings()
     setup_logging(settings.LOG_LEVEL)
     app = FastAPI(title=settings.PROJECT_NAME, lifespan=lifespan)
+    body_guard.install(app, settings.MAX_BODY_BYTES)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -51,7 +53,7 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.include_router(api_router)
+    app.include_router(api_router, responses=body_guard.RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

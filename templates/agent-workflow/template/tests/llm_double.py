@@ -28,6 +28,9 @@ class LLMDouble:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.script: list[Turn] = []
+        # The model name the double answers with; None echoes the request's. Real providers
+        # answer with a dated snapshot (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
+        self.served_model: str | None = None
         self.hang_seconds = 3.0
         self._lock = threading.Lock()
 
@@ -90,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "id": f"chatcmpl-{n}",
                 "object": "chat.completion",
                 "created": 1,
-                "model": body["model"],
+                "model": self.double.served_model or body["model"],
                 "usage": {"prompt_tokens": 300, "completion_tokens": 20, "total_tokens": 320},
                 "choices": [
                     {
@@ -121,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "id": f"msg_{n}",
                 "type": "message",
                 "role": "assistant",
-                "model": body["model"],
+                "model": self.double.served_model or body["model"],
                 "content": content,
                 "stop_sequence": None,
                 "stop_reason": "tool_use" if turn.tool_calls else "end_turn",

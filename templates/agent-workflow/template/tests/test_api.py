@@ -133,12 +133,21 @@ def test_token_required_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
         response = client.post("/tickets", json={"body": "hello there"})
         assert response.status_code == 401
         run_id = submit(client, "What are your hours?", token="s3cret-token")
-        assert client.get(f"/runs/{run_id}").status_code == 200
+        assert client.get(f"/runs/{run_id}").status_code == 401
+        auth = {"Authorization": "Bearer s3cret-token"}
+        assert client.get(f"/runs/{run_id}", headers=auth).status_code == 200
         assert client.post("/approvals/x", json={"decision": "approve"}).status_code == 401
 
 
-def test_invalid_ticket_rejected(client: TestClient) -> None:
-    assert client.post("/tickets", json={"body": ""}).status_code == 422
+@pytest.mark.parametrize(
+    "ticket",
+    [{"body": ""}, {"body": "   \n\t  "},
+     {"body": "Order 1001 is late.", "customer_email": "not-an-email"},
+     {"body": "Order 1001 is late.", "customer_email": "a b@example.com"}],
+)  # fmt: skip
+def test_invalid_ticket_rejected(client: TestClient, ticket: dict[str, str]) -> None:
+    assert client.post("/tickets", json=ticket).status_code == 422
+    assert client.get("/runs").json() == []
 
 
 def test_web_page(client: TestClient) -> None:

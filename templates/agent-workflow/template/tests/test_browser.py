@@ -48,12 +48,17 @@ def _wait(predicate, timeout: float = 20.0):
 def test_submit_approve_and_watch(tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    env = {"DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "test"}
+    # With API_TOKEN set (as in production) runs, approvals and the event stream need it too.
+    token = "browser-test-token"
+    env = {"DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "test", "API_TOKEN": token}
     with service(env, tmp_path) as (client, _):
         driver = _driver()
         try:
             driver.get(str(client.base_url))
             _wait(lambda: "no LLM" in driver.find_element(By.ID, "policy").text)
+            hint = _wait(lambda: driver.find_element(By.ID, "auth-error").text)
+            assert "API token" in hint
+            driver.find_element(By.ID, "token").send_keys(token)
             driver.find_element(By.ID, "body").send_keys("Order 1004 arrived damaged, refund it.")
             driver.find_element(By.ID, "submit").click()
             item = _wait(
@@ -68,5 +73,6 @@ def test_submit_approve_and_watch(tmp_path: Path) -> None:
             assert "finished: completed (refunded)" in events
         finally:
             driver.quit()
-        runs = client.get("/runs").json()
+        assert client.get("/runs").status_code == 401
+        runs = client.get("/runs", headers={"Authorization": f"Bearer {token}"}).json()
         assert runs[0]["outcome"] == "refunded"

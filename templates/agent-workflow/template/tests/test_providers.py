@@ -151,3 +151,28 @@ def test_rejected_refund_through_a_model(double, monkeypatch) -> None:
     assert shop.count("refunds") == 0
     (error,) = tool_results(fake.requests[1], anthropic=False)
     assert "rejected by a human reviewer" in error["content"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "served", "priced"),
+    [("openai", "gpt-4o-mini-2024-07-18", True),
+     ("anthropic", "claude-haiku-4-5-20251001", True),
+     ("openai", "gpt-9-preview-2031-01-01", False)],  # a model the table does not know
+)  # fmt: skip
+def test_names_providers_return_are_charged_and_max_cost_stops_the_run(
+    provider: str, served: str, priced: bool, double, monkeypatch
+) -> None:
+    # Providers answer with a dated snapshot (or a model the table lacks): priced at $0, the
+    # cost budget never triggered and the agent looked orders up until max_steps.
+    fake, url = double
+    fake.served_model = served
+    fake.script = [Turn(tool_calls=[("lookup_order", '{"order_id": "1001"}')])] * 8
+    service = make_service(monkeypatch, provider, url, AGENT_MAX_COST_USD="0.0001")
+    stats_before = service.ledger.snapshot()["unpriced_calls"].get(served, 0)
+    result = run(service)
+    assert result["status"] == "budget_exceeded"
+    assert "max_cost" in result["detail"]
+    assert result["cost_usd"] >= 0.0001
+    assert len(fake.requests) <= 2
+    unpriced = service.ledger.snapshot()["unpriced_calls"].get(served, 0) - stats_before
+    assert (unpriced > 0) is not priced

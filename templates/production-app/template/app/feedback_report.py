@@ -8,6 +8,7 @@ trace id, are the cases to open in Langfuse, fix (prompt, rule, model) and re-ru
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,14 @@ from sqlalchemy import case, func, select
 
 from app.core.db import session_scope
 from app.models import Feedback, Message
+
+# C0 and C1 control characters (ESC starts ANSI sequences) and DEL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str | None) -> str:
+    """A user's comment made safe for a terminal: escape sequences and newlines shown, not run."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text or "")
 
 
 def report(days: int, worst: int = 10) -> str:
@@ -58,7 +67,8 @@ def report(days: int, worst: int = 10) -> str:
         lines.append("| (no feedback yet) | | 0 | |")
     lines += ["", "Latest thumbs-down (open the trace in Langfuse):", ""]
     lines += [
-        f"- {when:%Y-%m-%d %H:%M} {model}/{route} trace {trace or '-'}: {comment or '(no comment)'}"
+        f"- {when:%Y-%m-%d %H:%M} {model}/{route} trace {trace or '-'}: "
+        f"{printable(comment) or '(no comment)'}"
         for when, model, route, trace, comment in negatives
     ] or ["- none"]
     return "\n".join(lines)

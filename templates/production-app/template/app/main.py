@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.main import api_router
 from app.api.routes.web import STATIC_DIR
-from app.core import db
+from app.core import body_guard, db
 from app.core.config import get_settings
 from app.core.logging import setup_logging
 from app.core.metrics import GUARDRAIL_BLOCKS, LLM_ERRORS, QUEUE_DEPTH
@@ -62,6 +62,7 @@ def create_app() -> FastAPI:
     setup_logging(settings.LOG_LEVEL)
     install_log_filters()
     app = FastAPI(title=settings.PROJECT_NAME, lifespan=lifespan)
+    body_guard.install(app, settings.MAX_BODY_BYTES)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -71,7 +72,7 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
         )
     app.add_middleware(RequestMiddleware)
-    app.include_router(api_router)
+    app.include_router(api_router, responses=body_guard.RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     add_error_handlers(app)
     return app

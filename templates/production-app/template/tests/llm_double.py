@@ -21,6 +21,9 @@ class LLMDouble:
         self.script: list[str] = []  # next behaviours: "429", "hang"; default answers
         self.answer = "A short, clear answer."
         self.usage = (1200, 300)  # input, output tokens per call
+        # The model name the double answers with; None echoes the request's. Real providers
+        # answer with a dated snapshot (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
+        self.served_model: str | None = None
         self.hang_seconds = 3.0
         self._lock = threading.Lock()
 
@@ -66,14 +69,15 @@ class _Handler(BaseHTTPRequestHandler):
         if anthropic:
             self._json(200, {
                 "id": "msg_double", "type": "message", "role": "assistant",
-                "model": body["model"], "stop_reason": "end_turn", "stop_sequence": None,
+                "model": double.served_model or body["model"],
+                "stop_reason": "end_turn", "stop_sequence": None,
                 "content": [{"type": "text", "text": double.answer}],
                 "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
             })  # fmt: skip
             return
         self._json(200, {
             "id": "chatcmpl-double", "object": "chat.completion", "created": 1,
-            "model": body["model"],
+            "model": double.served_model or body["model"],
             "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out,
                       "total_tokens": tokens_in + tokens_out},
             "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,

@@ -134,3 +134,19 @@ def test_feedback_report(client: TestClient, auth: dict[str, str], capsys) -> No
     assert "| offline-extractive | cheap | 1 | 100% |" in out
     assert "| offline-extractive | strong | 1 | 0% |" in out
     assert "too vague" in out
+
+
+def test_feedback_report_never_runs_escape_sequences(
+    client: TestClient, auth: dict[str, str], capsys
+) -> None:
+    from app.feedback_report import main
+
+    answer = client.post("/chat", json={"message": "Compare A with B."}, headers=auth).json()
+    hostile = "bad\x1b[2J\x1b]0;owned\x07 answer\nsecond line"
+    body = {"message_id": answer["message_id"], "thumbs_up": False, "comment": hostile}
+    assert client.post("/feedback", json=body, headers=auth).status_code == 201
+    capsys.readouterr()
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "bad\\x1b[2J\\x1b]0;owned\\x07 answer\\x0asecond line" in out

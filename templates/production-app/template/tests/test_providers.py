@@ -76,3 +76,37 @@ def test_provider_timeout_is_504(openai_env) -> None:
         response = client.post("/chat", json={"message": "Hello there."}, headers=auth)
         assert response.status_code == 504
         assert 'app_llm_errors_total{kind="timeout"}' in client.get("/metrics").text
+
+
+@pytest.mark.parametrize(
+    ("provider", "served", "priced"),
+    [("openai", "gpt-4o-mini-2024-07-18", True),
+     ("anthropic", "claude-3-5-haiku-20241022", True),
+     ("openai", "gpt-9-preview-2031-01-01", False)],  # a model the table does not know
+)  # fmt: skip
+def test_names_providers_return_are_charged_and_the_budget_triggers(
+    monkeypatch: pytest.MonkeyPatch, provider: str, served: str, priced: bool
+) -> None:
+    with serve_double() as (double, url):
+        double.served_model = served
+        monkeypatch.setenv("LLM_PROVIDER", provider)
+        monkeypatch.setenv("LLM_BASE_URL", url)
+        monkeypatch.setenv("LLM_API_KEY", "test-key")
+        with make_client() as client:
+            auth = create_user(client, budget=0.002)
+            statuses = [
+                client.post("/chat", json={"message": f"Question {i}?"}, headers=auth)
+                for i in range(8)
+            ]
+            usage = client.get("/usage", headers=auth).json()
+            metrics = client.get("/metrics").text
+    codes = [r.status_code for r in statuses]
+    # 1200 + 300 tokens a call cost at least $0.00036 at gpt-4o-mini prices: the budget of
+    # $0.002 stops the user within 8 calls, with the exact budget in the message.
+    assert codes[0] == 200 and 429 in codes, codes
+    refused = statuses[codes.index(429)].json()
+    assert refused["reason"] == "budget"
+    assert "$0.002 " in refused["detail"]
+    assert usage["by_model"][served] > 0
+    unpriced = f'app_llm_unpriced_calls_total{{model="{served}"}}'
+    assert (unpriced in metrics) is not priced

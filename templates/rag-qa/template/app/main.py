@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.main import api_router
 from app.api.routes.web import STATIC_DIR
+from app.core import body_guard
 from app.core.config import get_settings
 from app.core.logging import setup_logging
 from app.core.tracing import get_langfuse, shutdown_tracing
@@ -27,6 +29,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
     get_langfuse()
     app.state.service = build_service(settings)
+    # Load the embedding model in the background: /healthz answers at once, /readyz once it is in.
+    warm = threading.Thread(
+        target=app.state.service.retriever.embedder.warm, name="embedder-warm", daemon=True
+    )
+    warm.start()
     logger.info(
         "started", extra={"provider": settings.LLM_PROVIDER, "store": settings.VECTOR_STORE}
     )
@@ -39,6 +46,9 @@ def create_app() -> FastAPI:
     settings = get_settings()
     setup_logging(settings.LOG_LEVEL)
     app = FastAPI(title=settings.PROJECT_NAME, lifespan=lifespan)
+    # Uploads may be larger than JSON bodies: the file plus its multipart envelope.
+    upload_limit = settings.MAX_UPLOAD_BYTES + 64_000
+    body_guard.install(app, settings.MAX_BODY_BYTES, {"/documents": upload_limit})
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -47,7 +57,7 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.include_router(api_router)
+    app.include_router(api_router, responses=body_guard.RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(LLMTimeout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,17 @@ def make_client() -> TestClient:
 def client() -> Iterator[TestClient]:
     with make_client() as test_client:
         yield test_client
+
+
+def wait_ready(client: TestClient, timeout: float = 120.0) -> dict[str, str]:
+    """Poll /readyz until the embedding model is loaded (it loads in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get("/readyz")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            body: dict[str, str] = response.json()
+            return body
+        time.sleep(0.1)
 
 
 def upload(client: TestClient, name: str, data: bytes, token: str | None = None) -> object:

@@ -22,6 +22,9 @@ class LLMDouble:
         self.requests: list[dict[str, Any]] = []
         self.script: list[str] = []  # next behaviours: "429", "hang", "ok" (default)
         self.answer = ANSWER
+        # The model name the double answers with; None echoes the request's. Real providers
+        # answer with a dated snapshot (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
+        self.served_model: str | None = None
         self.hang_seconds = 3.0
         self._lock = threading.Lock()
 
@@ -83,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
 
     def _openai(self, body: dict[str, Any]) -> None:
-        text, model = self.double.answer, body["model"]
+        text, model = self.double.answer, self.double.served_model or body["model"]
         usage = {"prompt_tokens": 420, "completion_tokens": 17, "total_tokens": 437}
         if not body.get("stream"):
             self._json(
@@ -146,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._sse(events)
 
     def _anthropic(self, body: dict[str, Any]) -> None:
-        text, model = self.double.answer, body["model"]
+        text, model = self.double.answer, self.double.served_model or body["model"]
         message = {
             "id": "msg_double",
             "type": "message",

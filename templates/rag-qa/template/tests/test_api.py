@@ -7,15 +7,40 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import SAMPLES, make_client, upload
+from tests.conftest import SAMPLES, make_client, upload, wait_ready
 from tests.helpers import make_pdf
 
 
 def test_health_and_docs(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert wait_ready(client) == {"status": "ready"}
     assert "/ask" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_not_ready_until_the_embedding_model_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ready before the model was in memory, the first upload took 25 s behind a load balancer.
+    import threading
+
+    from app.rag.embeddings import Embedder
+
+    release = threading.Event()
+    warm = Embedder.warm
+
+    def slow_warm(self: Embedder) -> None:
+        release.wait(30)
+        warm(self)
+
+    monkeypatch.setattr(Embedder, "warm", slow_warm)
+    with make_client() as client:
+        assert client.get("/healthz").status_code == 200
+        loading = client.get("/readyz")
+        assert loading.status_code == 503
+        assert loading.json()["status"] == "loading"
+        release.set()
+        assert wait_ready(client) == {"status": "ready"}
 
 
 def test_upload_ask_cited_answer(loaded_client: TestClient) -> None:
@@ -134,3 +159,21 @@ def test_web_page_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "Ask your documents" in page.text
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_streamed_answer_logs_no_error(
+    loaded_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each chunk of a sync generator ran in another thread, so the trace context attached for
+    # the answer was detached elsewhere: "Failed to detach context" at ERROR, every answer.
+    import logging
+
+    with (
+        caplog.at_level(logging.WARNING),
+        loaded_client.stream(
+            "POST", "/ask/stream", json={"question": "How long is the battery warranty?"}
+        ) as response,
+    ):
+        raw = "".join(response.iter_text())
+    assert "event: done" in raw
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.rag.store import ChunkRecord, DocumentRecord, SQLiteStore, Store
-from tests.conftest import SAMPLES, make_client, upload
+from tests.conftest import SAMPLES, make_client, upload, wait_ready
 
 pytestmark = pytest.mark.pgvector
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -141,6 +141,6 @@ def _exercise(client: TestClient) -> None:
     )
     body = client.post("/ask", json={"question": "How many days of annual leave?"}).json()
     assert "27 days" in body["answer"] and body["citations"][0]["document_id"] == "handbook-md"
-    assert client.get("/readyz").json() == {"status": "ready"}
+    assert wait_ready(client) == {"status": "ready"}
     assert client.delete("/documents/handbook-md").status_code == 204
     assert len(client.get("/documents").json()) == 3

@@ -109,3 +109,29 @@ def test_streaming_timeout_reports_504_in_band(provider_app) -> None:
     ) as response:
         raw = "".join(response.iter_text())
     assert "event: error" in raw and '"status": 504' in raw
+
+
+@pytest.mark.parametrize(
+    ("provider", "served", "priced"),
+    [("openai", "gpt-4o-mini-2024-07-18", True),
+     ("anthropic", "claude-haiku-4-5-20251001", True),
+     ("openai", "gpt-9-preview-2031-01-01", False)],  # a model the table does not know
+)  # fmt: skip
+def test_names_providers_return_are_charged(
+    monkeypatch: pytest.MonkeyPatch, provider: str, served: str, priced: bool
+) -> None:
+    # Providers answer with a dated snapshot: a table keyed by the alias priced it at $0.
+    with serve_double() as (double, url):
+        double.served_model = served
+        monkeypatch.setenv("LLM_PROVIDER", provider)
+        monkeypatch.setenv("LLM_BASE_URL", url + PROVIDERS[provider][1])
+        monkeypatch.setenv("LLM_API_KEY", "test-key-not-real")
+        with make_client() as client:
+            upload(client, "warranty.txt", (SAMPLES / "warranty.txt").read_bytes())
+            body = _ask(client)
+            stats = client.get("/stats").json()
+    assert body["status"] == 200
+    assert body["model"] == served
+    assert body["cost_usd"] > 0
+    assert stats["cost_usd"] == body["cost_usd"]
+    assert (served in stats["unpriced_calls"]) is not priced

@@ -156,7 +156,14 @@ REPLIES = {
 
 
 def _reply(info: Ticket, case: str, done: Any = None, order: Any = None) -> dict[str, str]:
-    if case == "not_eligible" and order:
+    if case == "not_eligible" and order and order["refunded_usd"] >= order["total_usd"]:
+        # "It can be refunded once delivered" told customers already refunded to wait.
+        body = (
+            f"Your order {order['id']} has already been refunded in full "
+            f"(${order['refunded_usd']:.2f}); it reaches your original payment method within "
+            "5 business days."
+        )
+    elif case == "not_eligible" and order:
         body = (
             f"Your order {order['id']} is {order['status']}; it can be refunded once it "
             "has been delivered, within 30 days."
@@ -166,4 +173,6 @@ def _reply(info: Ticket, case: str, done: Any = None, order: Any = None) -> dict
         body = articles[0]["text"] if articles else "A colleague will follow up shortly."
     else:
         body = REPLIES.get(case, "A colleague will follow up shortly.")
-    return {"subject": f"Re: your {info.category} request", "body": f"Hello,\n\n{body}"}
+    # "refund request" is a category too: never "your refund request request".
+    topic = info.category if info.category.endswith("request") else f"{info.category} request"
+    return {"subject": f"Re: your {topic}", "body": f"Hello,\n\n{body}"}

@@ -225,8 +225,15 @@ class AgentService:
             {"status": status, "outcome": outcome, "detail": values.get("detail")},
         )
         run = self.store.get_run(run_id) or {}
+        # The agent's own time: a human taking 18 s to approve is not agent latency.
+        waited = sum(
+            (a["decided_at"] or a["created_at"]) - a["created_at"]
+            for status in ("approved", "rejected")
+            for a in self.store.list_approvals_for(run_id, status)
+        )
         self.ledger.record(
-            latency_ms=(run.get("updated_at", 0) - run.get("created_at", 0)) * 1000,
+            latency_ms=max(0.0, run.get("updated_at", 0) - run.get("created_at", 0) - waited)
+            * 1000,
             input_tokens=values.get("input_tokens", 0),
             output_tokens=values.get("output_tokens", 0),
             cost=values.get("cost_usd", 0.0),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,7 +27,9 @@ def require_token(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    """Mutations need `Authorization: Bearer $API_TOKEN` once API_TOKEN is set."""
+    """Every route that reads or changes runs (tickets hold customers' names, emails and
+    orders) needs `Authorization: Bearer $API_TOKEN` once API_TOKEN is set, which it must be
+    outside development and test."""
     if settings.API_TOKEN is None:
         return
     expected = settings.API_TOKEN.get_secret_value()
@@ -37,3 +39,9 @@ def require_token(
 
 
 TokenDep = Depends(require_token)
+
+# Documented answers besides 200/422, so the OpenAPI schema says what the routes return.
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong API token (needed whenever API_TOKEN is set)"}
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such id"}}

@@ -2,7 +2,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-let source = null;
+let watching = null; // AbortController of the event stream being shown
 
 function headers() {
   const token = $("token").value.trim();
@@ -18,8 +18,20 @@ function el(tag, text, cls) {
   return node;
 }
 
+// Runs and approvals hold customers' data: with API_TOKEN set, every read needs the token too.
+async function getJSON(path) {
+  const response = await fetch(path, { headers: headers() });
+  if (response.status === 401) {
+    $("auth-error").textContent = "Enter the API token (API_TOKEN) to see runs and approvals.";
+    return null;
+  }
+  $("auth-error").textContent = "";
+  return response.ok ? response.json() : null;
+}
+
 async function refreshRuns() {
-  const runs = await (await fetch("/runs")).json();
+  const runs = await getJSON("/runs");
+  if (!runs) return;
   const body = $("runs");
   body.replaceChildren();
   for (const run of runs) {
@@ -34,7 +46,8 @@ async function refreshRuns() {
 }
 
 async function refreshApprovals() {
-  const approvals = await (await fetch("/approvals")).json();
+  const approvals = await getJSON("/approvals");
+  if (!approvals) return;
   const list = $("approvals");
   // Re-render only when the set changes, so a half-typed comment survives the refresh.
   const ids = approvals.map((a) => a.id).join(",");
@@ -67,24 +80,51 @@ async function refreshApprovals() {
   }
 }
 
+// Server-sent events read through fetch: EventSource cannot send the Authorization header.
+async function streamEvents(runId, onEvent, signal) {
+  const response = await fetch(`/runs/${runId}/events`, { headers: headers(), signal });
+  if (!response.ok) {
+    $("auth-error").textContent = `cannot follow the run: ${response.status}`;
+    return;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let type = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event: ")) type = line.slice(7);
+        else if (line.startsWith("data: ")) data += line.slice(6);
+      }
+      if (data) onEvent(type, JSON.parse(data));
+    }
+  }
+}
+
 function watch(runId) {
-  if (source) source.close();
+  if (watching) watching.abort();
+  watching = new AbortController();
   $("run-id").textContent = runId;
   $("run-status").textContent = "queued";
   $("events").replaceChildren();
-  source = new EventSource(`/runs/${runId}/events`);
-  const show = (type) => (event) => {
-    const data = JSON.parse(event.data);
+  const show = (type, data) => {
     let text = type;
     if (type === "step") text = `step ${data.step}: ${data.tool_calls.join(", ") || data.text}`;
     if (type === "tool_call") text = `${data.ok ? "ok" : "error"} ${data.name} ${JSON.stringify(data.args)}`;
     if (type === "approval_requested") { text = `waiting for approval: ${data.tool}`; $("run-status").textContent = "awaiting_approval"; refreshApprovals(); }
-    if (type === "finished") { text = `finished: ${data.status} (${data.outcome})`; $("run-status").textContent = data.status; source.close(); refreshRuns(); }
+    if (type === "finished") { text = `finished: ${data.status} (${data.outcome})`; $("run-status").textContent = data.status; refreshRuns(); }
     $("events").append(el("li", text));
   };
-  for (const type of ["queued", "step", "tool_call", "approval_requested", "finished"]) {
-    source.addEventListener(type, show(type));
-  }
+  streamEvents(runId, show, watching.signal).catch((error) => {
+    if (error.name !== "AbortError") $("auth-error").textContent = `event stream failed: ${error}`;
+  });
 }
 
 $("ticket-form").addEventListener("submit", async (event) => {
@@ -108,6 +148,7 @@ async function showPolicy() {
     (offline ? " (deterministic rules, no LLM: set LLM_PROVIDER for a real model)" : ` via ${ready.provider}`);
 }
 
+$("token").addEventListener("change", () => { refreshRuns(); refreshApprovals(); });
 showPolicy();
 refreshRuns();
 refreshApprovals();

@@ -24,9 +24,11 @@ class Settings(SharedSettings):
     # Every Redis key starts with this, so several apps (or test runs) can share one server.
     REDIS_PREFIX: str = "wa:"
 
-    # Bearer token Prometheus must send for /metrics; unset = open (compose keeps /metrics
-    # off the internet through Caddy; on a PaaS without a proxy in front, set it).
+    # Bearer token Prometheus must send for /metrics. Unset, /metrics is open in development
+    # and test only; elsewhere it is refused (403) unless METRICS_PUBLIC=true says a proxy
+    # keeps /metrics off the internet (compose's Caddy does; a PaaS usually does not).
     METRICS_TOKEN: SecretStr | None = None
+    METRICS_PUBLIC: bool = False
     # Seconds a validated API key is remembered in-process (a revoked key works that long).
     AUTH_CACHE_SECONDS: int = Field(default=30, ge=0)
     # Per-user limits. A user row may override the daily budget.

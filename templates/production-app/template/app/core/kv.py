@@ -27,6 +27,8 @@ class KV(Protocol):
 
     def get(self, key: str) -> str | None: ...
 
+    def set_if_absent(self, key: str, value: str, ttl_seconds: int) -> bool: ...
+
     def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
 
     def push(self, queue: str, item: str) -> None: ...
@@ -70,6 +72,9 @@ class RedisKV:
     def get(self, key: str) -> str | None:
         value = self.client.get(self._k(key))
         return None if value is None else str(value)
+
+    def set_if_absent(self, key: str, value: str, ttl_seconds: int) -> bool:
+        return bool(self.client.set(self._k(key), value, ex=ttl_seconds, nx=True))
 
     def set(self, key: str, value: str, ttl_seconds: int) -> None:
         self.client.set(self._k(key), value, ex=ttl_seconds)
@@ -134,6 +139,13 @@ class MemoryKV:
     def get(self, key: str) -> str | None:
         with self._lock:
             return self._live(key)
+
+    def set_if_absent(self, key: str, value: str, ttl_seconds: int) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._values[key] = (value, time.monotonic() + ttl_seconds)
+            return True
 
     def set(self, key: str, value: str, ttl_seconds: int) -> None:
         with self._lock:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
+from app.core.costs import unpriced_listeners
+
 # `*_created` series double the scrape size and no dashboard reads them.
 disable_created_metrics()
 
@@ -17,6 +19,12 @@ REQUEST_LATENCY = Histogram(
 LLM_REQUESTS = Counter("app_llm_requests_total", "Answers by model and route", ["model", "route"])
 LLM_TOKENS = Counter("app_llm_tokens_total", "Tokens by model and kind", ["model", "kind"])
 LLM_COST = Counter("app_llm_cost_usd_total", "Provider cost in USD by model", ["model"])
+LLM_UNPRICED = Counter(
+    "app_llm_unpriced_calls_total",
+    "Calls to a model missing from prices.json, charged the fallback price",
+    ["model"],
+)
+unpriced_listeners.append(lambda model: LLM_UNPRICED.labels(model).inc())
 LLM_ERRORS = Counter("app_llm_errors_total", "Provider failures by kind", ["kind"])
 CACHE_HITS = Counter("app_cache_hits_total", "Answers served from the response cache")
 CACHE_MISSES = Counter("app_cache_misses_total", "Answers that needed a provider call")

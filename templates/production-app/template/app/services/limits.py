@@ -29,6 +29,11 @@ class LimitExceeded(Exception):
         self.retry_after = max(1, retry_after)
 
 
+def _money(usd: float) -> str:
+    """Cents when they say it exactly ($0.50), every digit when they do not ($0.005)."""
+    return f"{usd:.2f}" if round(usd, 2) == usd else f"{usd:.8f}".rstrip("0")
+
+
 def _clock() -> float:
     """Seconds since the epoch; a function so tests can pin the rate-limit window."""
     return time.time()
@@ -73,8 +78,12 @@ class Limits:
                     Usage.user_id == user_id, Usage.created_at >= start
                 )
             )
-        # Add rather than set: a concurrent request may have counted its cost meanwhile.
-        return self.kv.incr_float(key, float(total or 0.0), DAY_SECONDS + 3600)
+        # Set once, atomically: parallel requests that all found the key missing each added
+        # the whole day's total before, and users were refused at a fraction of their budget.
+        # Costs recorded after this read are added by add_spend as usual.
+        self.kv.set_if_absent(key, repr(float(total or 0.0)), DAY_SECONDS + 3600)
+        current = self.kv.get(key)
+        return float(current) if current is not None else float(total or 0.0)
 
     def check_budget(self, user_id: int, budget_usd: float) -> None:
         spent = self.spent_today(user_id)
@@ -82,7 +91,7 @@ class Limits:
             LIMITED.labels("budget").inc()
             raise LimitExceeded(
                 "budget",
-                f"daily budget of ${budget_usd:.2f} used (${spent:.4f} spent today)",
+                f"daily budget of ${_money(budget_usd)} used (${spent:.4f} spent today)",
                 seconds_to_midnight(datetime.now(UTC)),
             )
 

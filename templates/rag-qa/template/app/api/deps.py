@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -37,3 +37,12 @@ def require_token(
 
 
 TokenDep = Depends(require_token)
+
+# Documented answers besides 200/422, so the OpenAPI schema says what the routes return.
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing or wrong API token (needed whenever API_TOKEN is set)"}
+}
+LLM_ERRORS: dict[int | str, dict[str, Any]] = {
+    503: {"description": "the language model is unavailable"},
+    504: {"description": "the language model timed out"},
+}

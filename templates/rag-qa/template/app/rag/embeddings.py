@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -21,6 +22,8 @@ import numpy as np
 # Never reach a model hub: a missing local model must fail loudly, not download.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+logger = logging.getLogger(__name__)
 
 
 def default_model_path() -> str:
@@ -55,6 +58,19 @@ class Embedder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._cache = _EmbeddingCache(Path(cache_dir), self.name) if cache_dir else None
+        # Set once the model is loaded and has embedded once: what /readyz waits for.
+        self.ready = threading.Event()
+        self.load_error: str | None = None
+
+    def warm(self) -> None:
+        """Load the model and run it once, so no request pays for it (~6-25 s on a cold box)."""
+        try:
+            self._encode(["warm-up"])
+        except Exception as exc:  # reported by /readyz; a request would raise it again
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            logger.exception("embedding model failed to load")
+            return
+        self.ready.set()
 
     @property
     def model(self) -> Any:

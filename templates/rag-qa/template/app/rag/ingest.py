@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -20,6 +21,11 @@ from app.rag.loaders import (
 from app.rag.store import ChunkRecord, DocumentRecord, Store
 
 logger = logging.getLogger(__name__)
+
+
+class DocumentConflict(Exception):
+    """The upload would silently replace a different document, or races another upload of
+    the same one; the API maps it to 409."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class Ingestor:
         self.embedder = embedder
         self.chunk_size = chunk_size
         self.overlap = overlap
+        # One upload per document id at a time (in this process); others get a 409.
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
 
     def validate(self, filename: str) -> str:
         """Safe file name, or UnsupportedDocument before anything is read or written."""
@@ -83,7 +92,27 @@ class Ingestor:
 
     def ingest(self, filename: str, data: bytes) -> IngestResult:
         safe = self.validate(filename)
-        existing = self.store.get_document(document_id_for(safe))
+        doc_id = document_id_for(safe)
+        with self._busy_lock:
+            if doc_id in self._busy:
+                raise DocumentConflict(
+                    f"another upload of {safe!r} is in progress; retry when it has finished"
+                )
+            self._busy.add(doc_id)
+        try:
+            return self._ingest(safe, doc_id, data)
+        finally:
+            with self._busy_lock:
+                self._busy.discard(doc_id)
+
+    def _ingest(self, safe: str, doc_id: str, data: bytes) -> IngestResult:
+        existing = self.store.get_document(doc_id)
+        if existing is not None and existing.filename != safe:
+            # `Q1 Report.md` and `q1_report.md` share an id: never replace one with the other.
+            raise DocumentConflict(
+                f"{safe!r} would replace the different document {existing.filename!r} "
+                f"(both are {doc_id!r}): rename the file, or delete {doc_id!r} first"
+            )
         if existing is not None and existing.sha256 == hashlib.sha256(data).hexdigest():
             return IngestResult(existing, "unchanged")
         doc, records = self.prepare(safe, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import unicodedata
@@ -43,12 +44,23 @@ class LoadedDocument:
         return page
 
 
+def _ascii(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-")
+
+
 def safe_filename(name: str) -> str:
-    """Keep the base name only, in a conservative alphabet: no paths, no traversal."""
+    """Keep the base name only, in a conservative alphabet: no paths, no traversal.
+
+    A name with no Latin letters or digits (`报告.md`) keeps its extension and gets a stable
+    stem from its hash (`doc-3f1c9a2b7e.md`) instead of vanishing into an "unsupported type".
+    """
     base = PurePosixPath(name.replace("\\", "/")).name
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip(".-")
-    return base[:120]
+    path = PurePosixPath(base)
+    stem, suffix = _ascii(path.stem), _ascii(path.suffix)
+    if not stem and path.stem.strip(". "):
+        stem = "doc-" + hashlib.sha256(path.stem.encode()).hexdigest()[:10]
+    return (f"{stem}.{suffix}" if stem and suffix else _ascii(base))[:120]
 
 
 def document_id_for(filename: str) -> str:
@@ -109,18 +121,52 @@ def _decode(data: bytes) -> str:
         raise UnsupportedDocument("text documents must be UTF-8") from exc
 
 
+# A hostile PDF can hold a small stream that inflates to gigabytes (a decompression bomb): no
+# stream may inflate past this, and the pages' text together may not pass MAX_PDF_TEXT_CHARS.
+PDF_MAX_STREAM_BYTES = 20_000_000
+MAX_PDF_TEXT_CHARS = 5_000_000
+
+
 def _load_pdf(data: bytes, stem: str) -> LoadedDocument:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError
 
     if not data.startswith(b"%PDF-"):
         raise UnsupportedDocument("not a PDF file")
+    limits = {
+        name: PDF_MAX_STREAM_BYTES
+        for name in ("zlib_maximum_output_length", "lzw_maximum_output_length",
+                     "run_length_maximum_output_length", "array_based_stream_maximum_output_length",
+                     "brotli_maximum_output_length", "maximum_declared_stream_length")
+    }  # fmt: skip
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [clean_text(page.extract_text() or "") for page in reader.pages]
-        title = (reader.metadata.title if reader.metadata else None) or stem
-    except (PdfReadError, ValueError, KeyError) as exc:
-        raise UnsupportedDocument(f"unreadable PDF: {exc}") from exc
+        with apply_configuration(**limits):
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise FileNotDecryptedError("a password is needed")
+            pages, size = [], 0
+            for page in reader.pages:
+                contents = page.get_contents()
+                if contents is not None:
+                    contents.get_data()  # inflate here, where a bomb raises, not inside
+                pages.append(clean_text(page.extract_text() or ""))
+                size += len(pages[-1])
+                if size > MAX_PDF_TEXT_CHARS:
+                    raise UnsupportedDocument(f"PDF text longer than {MAX_PDF_TEXT_CHARS} chars")
+            title = (reader.metadata.title if reader.metadata else None) or stem
+    except UnsupportedDocument:
+        raise
+    except FileNotDecryptedError as exc:
+        raise UnsupportedDocument(
+            "encrypted PDF: it needs a password; remove the protection and upload it again"
+        ) from exc
+    except LimitReachedError as exc:
+        raise UnsupportedDocument(
+            f"PDF refused: a stream inflates past {PDF_MAX_STREAM_BYTES} bytes or its "
+            f"structure loops or nests too deeply ({exc})"
+        ) from exc
+    except Exception as exc:  # hostile input: any parser failure is the document's, a 4xx
+        raise UnsupportedDocument(f"unreadable PDF: {type(exc).__name__}: {exc}") from exc
     text, starts = "", []
     for page in pages:
         if text:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
-from app.api.deps import ServiceDep, TokenDep
+from app.api.deps import NOT_FOUND, UNAUTHORIZED, ServiceDep, TokenDep
 
 router = APIRouter(tags=["approvals"])
 
@@ -17,14 +17,18 @@ class DecisionIn(BaseModel):
     comment: str = Field(default="", max_length=1000)
 
 
-@router.get("/approvals")
+@router.get("/approvals", dependencies=[TokenDep], responses=UNAUTHORIZED)
 def list_approvals(
     service: ServiceDep, status: Literal["pending", "approved", "rejected"] = "pending"
 ) -> list[dict[str, Any]]:
     return service.store.list_approvals(status)
 
 
-@router.post("/approvals/{approval_id}", dependencies=[TokenDep])
+@router.post(
+    "/approvals/{approval_id}",
+    dependencies=[TokenDep],
+    responses={**UNAUTHORIZED, **NOT_FOUND, 409: {"description": "already decided"}},
+)
 def decide(approval_id: str, body: DecisionIn, service: ServiceDep) -> dict[str, Any]:
     approval = service.store.get_approval(approval_id)
     if approval is None:

@@ -15,7 +15,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses={503: {"description": "not ready"}})
 def readyz(service: ServiceDep, settings: SettingsDep) -> dict[str, str] | JSONResponse:
     try:
         service.store.ping()

@@ -13,19 +13,19 @@ from fastapi.responses import StreamingResponse
 from langfuse import Langfuse
 
 from app.agent.store import TERMINAL
-from app.api.deps import ServiceDep
+from app.api.deps import NOT_FOUND, UNAUTHORIZED, ServiceDep, TokenDep
 
 router = APIRouter(tags=["runs"])
 # An open stream is a held connection: close it eventually even if nobody decides.
 STREAM_MAX_SECONDS = 30 * 60
 
 
-@router.get("/runs")
+@router.get("/runs", dependencies=[TokenDep], responses=UNAUTHORIZED)
 def list_runs(service: ServiceDep, limit: int = 50) -> list[dict[str, Any]]:
     return service.store.list_runs(min(max(limit, 1), 200))
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", dependencies=[TokenDep], responses={**UNAUTHORIZED, **NOT_FOUND})
 def get_run(run_id: str, service: ServiceDep) -> dict[str, Any]:
     run = service.store.get_run(run_id)
     if run is None:
@@ -43,7 +43,12 @@ def get_run(run_id: str, service: ServiceDep) -> dict[str, Any]:
     return run
 
 
-@router.get("/runs/{run_id}/events")
+@router.get(
+    "/runs/{run_id}/events",
+    dependencies=[TokenDep],
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **UNAUTHORIZED, **NOT_FOUND},
+)
 async def stream_events(run_id: str, request: Request, service: ServiceDep) -> StreamingResponse:
     if await asyncio.to_thread(service.store.get_run, run_id) is None:
         raise HTTPException(404, "run not found")
@@ -73,7 +78,7 @@ async def stream_events(run_id: str, request: Request, service: ServiceDep) -> S
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
-@router.get("/stats")
+@router.get("/stats", dependencies=[TokenDep], responses=UNAUTHORIZED)
 def stats(service: ServiceDep) -> dict[str, Any]:
     """Totals of runs finished by this process (tokens, cost, latency percentiles)."""
     return service.ledger.snapshot()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -33,8 +33,13 @@ class FeedbackOut(BaseModel):
     scored: bool
 
 
-@router.post("/feedback", status_code=201, responses=ERRORS)
-def feedback(body: FeedbackIn, user: UserDep) -> FeedbackOut:
+@router.post(
+    "/feedback",
+    status_code=201,
+    responses={**ERRORS, 200: {"description": "the earlier rating of this message, updated"}},
+)
+def feedback(body: FeedbackIn, user: UserDep, response: Response) -> FeedbackOut:
+    """One rating per user and message: sending it again updates it (200), never counts twice."""
     comment = redact(body.comment).text
     with session_scope() as session:
         row = session.execute(
@@ -48,19 +53,28 @@ def feedback(body: FeedbackIn, user: UserDep) -> FeedbackOut:
         ).first()
         if row is None:
             raise NotFound("message not found")
-        item = Feedback(
-            message_id=body.message_id, user_id=user.id, thumbs_up=body.thumbs_up,
-            comment=comment,
-        )  # fmt: skip
-        session.add(item)
+        item = session.scalar(
+            select(Feedback).where(
+                Feedback.message_id == body.message_id, Feedback.user_id == user.id
+            )
+        )
+        new = item is None
+        if item is None:
+            item = Feedback(message_id=body.message_id, user_id=user.id)
+            session.add(item)
+        item.thumbs_up, item.comment = body.thumbs_up, comment
         session.flush()
         feedback_id, trace_id = item.id, row.trace_id
-    FEEDBACK.labels("up" if body.thumbs_up else "down").inc()
+    if new:
+        FEEDBACK.labels("up" if body.thumbs_up else "down").inc()
+    else:
+        response.status_code = 200
     if trace_id:
         # A BOOLEAN score on the answer's trace: Langfuse charts it next to latency and cost.
+        # One score id per rating, so an update replaces the score instead of adding one.
         get_langfuse().create_score(
             name="user_feedback", value=1.0 if body.thumbs_up else 0.0, trace_id=trace_id,
-            data_type="BOOLEAN", comment=comment or None,
+            data_type="BOOLEAN", comment=comment or None, score_id=f"feedback-{feedback_id}",
             metadata={"message_id": body.message_id, "feedback_id": feedback_id},
         )  # fmt: skip
     logger.info("feedback", extra={"message_id": body.message_id, "up": body.thumbs_up})

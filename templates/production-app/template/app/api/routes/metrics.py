@@ -24,7 +24,14 @@ async def metrics_auth(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(HTTPBearer(auto_error=False))],
 ) -> None:
     if settings.METRICS_TOKEN is None:
-        return
+        if settings.METRICS_PUBLIC or settings.ENVIRONMENT in ("development", "test"):
+            return
+        # Never open by accident in production: label values name models and routes.
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "metrics are closed: set METRICS_TOKEN (or METRICS_PUBLIC=true behind a proxy "
+            "that keeps /metrics private)",
+        )
     given = bearer.credentials if bearer else ""
     if not admin_token_ok(given, settings.METRICS_TOKEN.get_secret_value()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid metrics token")
@@ -33,7 +40,7 @@ async def metrics_auth(
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}}, 401: {}},
+    responses={200: {"content": {"text/plain": {}}}, 401: {}, 403: {}},
     dependencies=[Depends(metrics_auth)],
 )
 def metrics() -> Response:

@@ -39,7 +39,7 @@ def create_user(body: UserCreate) -> UserCreated:
         user_id, key = users.create_user(body.email, body.daily_budget_usd)
     except users.UserExists:
         raise HTTPException(status.HTTP_409_CONFLICT, "a user with this email exists") from None
-    return UserCreated(id=user_id, email=body.email, api_key=key)
+    return UserCreated(id=user_id, email=users.normalize_email(body.email), api_key=key)
 
 
 @router.get("/me", responses={401: {}})

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from app.api.deps import ServiceDep, SettingsDep
+from app.api.deps import LLM_ERRORS, ServiceDep, SettingsDep
 from app.llm.providers import LLMError, LLMTimeout
 
 router = APIRouter(tags=["ask"])
@@ -19,6 +21,14 @@ router = APIRouter(tags=["ask"])
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     top_k: int | None = Field(default=None, ge=1, le=50)
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        # Whitespace alone was answered "I don't know", as if it had been a question.
+        if not value.strip():
+            raise ValueError("the question is blank")
+        return value
 
 
 class CitationOut(BaseModel):
@@ -46,7 +56,7 @@ class AskOut(BaseModel):
     trace_id: str | None
 
 
-@router.post("/ask")
+@router.post("/ask", responses=LLM_ERRORS)
 def ask(body: AskIn, service: ServiceDep, settings: SettingsDep) -> AskOut:
     result = service.ask(body.question, body.top_k or settings.TOP_K)
     return AskOut(**result.to_dict())
@@ -63,11 +73,50 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
         yield f"event: error\ndata: {json.dumps({'status': 503, 'detail': str(exc)})}\n\n"
 
 
-@router.post("/ask/stream")
+_DONE = object()
+
+
+async def _in_one_thread(chunks: Iterator[str]) -> AsyncIterator[str]:
+    """Drive the whole generator in one thread. Starlette would run each `next()` in another
+    worker thread, so the trace context opened for the answer was detached in a different
+    context than it was attached in ("Failed to detach context", at ERROR, every answer)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    stop = threading.Event()
+
+    def pump() -> None:
+        try:
+            for chunk in chunks:
+                loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                if stop.is_set():  # the client went away: stop generating
+                    break
+        except BaseException as exc:  # re-raised on the event loop side
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+            loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+
+    threading.Thread(target=pump, name="ask-stream", daemon=True).start()
+    try:
+        while (item := await queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield str(item)
+    finally:
+        stop.set()
+
+
+@router.post(
+    "/ask/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "events: retrieved, token..., done (or error)"}},
+)  # fmt: skip
 def ask_stream(body: AskIn, service: ServiceDep, settings: SettingsDep) -> StreamingResponse:
     events = service.ask_stream(body.question, body.top_k or settings.TOP_K)
     return StreamingResponse(
-        _sse(events),
+        _in_one_thread(_sse(events)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

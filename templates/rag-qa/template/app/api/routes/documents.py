@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from pydantic import BaseModel
 
-from app.api.deps import ServiceDep, SettingsDep, TokenDep
+from app.api.deps import UNAUTHORIZED, ServiceDep, SettingsDep, TokenDep
+from app.rag.ingest import DocumentConflict
 from app.rag.loaders import UnsupportedDocument
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -47,7 +48,21 @@ def _check_name(name: str) -> None:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid file name")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[TokenDep])
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[TokenDep],
+    responses={
+        **UNAUTHORIZED,
+        400: {"description": "invalid file name (a path, or empty)"},
+        409: {
+            "description": "a different document has the same id, or an upload of this "
+            "document is in progress"
+        },
+        413: {"description": "the file is larger than MAX_UPLOAD_BYTES"},
+        415: {"description": "unsupported file type (by extension)"},
+    },
+)
 def upload_document(
     request: Request, file: UploadFile, service: ServiceDep, settings: SettingsDep
 ) -> UploadOut:
@@ -65,6 +80,8 @@ def upload_document(
         result = service.ingestor.ingest(name, data)
     except UnsupportedDocument as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except DocumentConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return UploadOut(document=DocumentOut(**vars(result.document)), status=result.status)
 
 
@@ -73,7 +90,12 @@ def list_documents(service: ServiceDep) -> list[DocumentOut]:
     return [DocumentOut(**vars(d)) for d in service.store.list_documents()]
 
 
-@router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[TokenDep])
+@router.delete(
+    "/{document_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[TokenDep],
+    responses={**UNAUTHORIZED, 404: {"description": "no such document"}},
+)
 def delete_document(document_id: str, service: ServiceDep) -> None:
     if not service.store.delete_document(document_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "document not found")
