@@ -78,6 +78,7 @@ class RepoIndex:
         self.excluded: dict[str, str] = {f"{p}": "excluded by configuration" for p in exclude}
         self._tracked_dirs = _parent_dirs(self.tracked or ())
         exclude_spec = IgnoreRules.from_lines(exclude) if exclude else None
+        self._exclude = exclude_spec
         self._walk(exclude_spec)
         self.files.sort()
         self._file_set = frozenset(self.files)
@@ -136,7 +137,10 @@ class RepoIndex:
         if is_dir:
             if entry.name in PRUNED_DIRS:
                 return
-            # The git index is the truth: a tracked file is audited even when .gitignore'd.
+            # The git index is the truth: a tracked file is audited even when .gitignore'd, but
+            # never when the user excluded it.
+            if self._user_excluded(rel, True):
+                return
             if _is_ignored(rel, True, specs) and rel not in self._tracked_dirs:
                 return
             stack.append((rel, specs))
@@ -165,7 +169,13 @@ class RepoIndex:
         self.files.append(rel)
         self._sizes[rel] = target.stat().st_size
 
+    def _user_excluded(self, rel: str, is_dir: bool) -> bool:
+        return self._exclude is not None and bool(self._exclude.match(rel, is_dir))
+
     def _add_file(self, entry: os.DirEntry[str], rel: str, specs: list[_Spec]) -> None:
+        if self._user_excluded(rel, False):
+            self.ignored.append(rel)
+            return
         if _is_ignored(rel, False, specs) and rel not in (self.tracked or ()):
             self.ignored.append(rel)
             return
@@ -474,7 +484,7 @@ def load_yaml(text: str) -> Any:
 
 
 def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
-    if isinstance(exc, RecursionError | MemoryError | safeio.NestingError):
+    if isinstance(exc, RecursionError | MemoryError):
         # Valid but too deep for the parser: the file is not broken, the audit is limited.
         return None, f"{TOO_DEEP} ({type(exc).__name__})"
     line: int | None = None

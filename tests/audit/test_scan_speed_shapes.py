@@ -14,10 +14,11 @@ from harness.audit.index import ParsedCache, RepoIndex
 from tests.audit.project import write_project
 
 KEY = "sk-" + "proj-" + "A1b2C3d4" * 5
+PEM = "-----BEGIN RSA " + "PRIVATE KEY-----"  # split: this file must not look like a leak
 
 
 def test_secret_offsets_exact() -> None:
-    text = f'x = "{KEY}"\ntask-{"a" * 40}\n-----BEGIN RSA PRIVATE KEY-----\nAKIA{"B" * 16}\n'
+    text = f'x = "{KEY}"\ntask-{"a" * 40}\n{PEM}\nAKIA{"B" * 16}\n'
     offsets = secret_offsets(text)
     assert [text[o : o + 4] for o in offsets] == ["sk-p", "----", "AKIA"]
 
