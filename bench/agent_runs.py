@@ -9,7 +9,8 @@ terminal status, approvals included) and the server's peak RSS.
 
     python bench/agent_runs.py [--runs 200] [--concurrency 50] [--worker-threads 4]
 
-Needs the template's requirements (requirements-dev.txt) in the running Python. Loopback only.
+Needs, in the running Python, the template's runtime requirements
+(templates/agent-workflow/template/requirements.txt), httpx and copier. Loopback only.
 """
 
 from __future__ import annotations

@@ -211,3 +211,19 @@ def test_ci_runs_tests_through_mise_and_poe(tmp_path: Path) -> None:
         "pyproject.toml": '[tool.poe.tasks]\ntest = "pytest -q"\n',
     }
     assert ci_runs_command(index_of(tmp_path / "b", poe), params).status == "pass"
+
+
+def test_chunking_from_uppercase_settings_fields(tmp_path: Path) -> None:
+    from harness.audit.detectors.rag_code import chunking_configurable
+
+    files = {
+        "app/core/config.py": "class Settings(BaseSettings):\n    CHUNK_SIZE: int = 1000\n"
+        "    CHUNK_OVERLAP: int = 150\n",
+        "app/services.py": "x = Ingestor(store, settings.CHUNK_SIZE, settings.CHUNK_OVERLAP)\n",
+    }
+    outcome = chunking_configurable(index_of(tmp_path, files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence == (
+        Evidence("app/core/config.py", 2, "chunk_size setting"),
+        Evidence("app/core/config.py", 3, "chunk_overlap setting"),
+    )

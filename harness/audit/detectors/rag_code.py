@@ -18,7 +18,8 @@ def _configured(index: RepoIndex) -> tuple[dict[str, Evidence], list[Evidence]]:
     """Where each chunking knob comes from configuration, and the literals at call sites."""
     configured: dict[str, Evidence] = {}
     literal: list[Evidence] = []
-    for rel, tree in index.iter_python("chunk_size", "chunk_overlap", only=is_app_code):
+    needles = ("chunk_size", "chunk_overlap", "CHUNK_SIZE", "CHUNK_OVERLAP")
+    for rel, tree in index.iter_python(*needles, only=is_app_code):
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 for keyword in node.keywords:
@@ -30,6 +31,10 @@ def _configured(index: RepoIndex) -> tuple[dict[str, Evidence], list[Evidence]]:
                             literal.append(where)
                         else:
                             configured.setdefault(keyword.arg, where)
+            elif isinstance(node, ast.Attribute) and node.attr.lower() in CHUNK_KEYWORDS:
+                # settings.CHUNK_OVERLAP read where the splitter is built
+                name = node.attr.lower()
+                configured.setdefault(name, Evidence(rel, node.lineno, f"{name} setting"))
             elif isinstance(node, ast.AnnAssign | ast.FunctionDef | ast.AsyncFunctionDef):
                 for name in _declared(node):
                     configured.setdefault(name, Evidence(rel, node.lineno, f"{name} setting"))
@@ -61,5 +66,7 @@ def _declared(node: ast.AnnAssign | ast.FunctionDef | ast.AsyncFunctionDef) -> l
     """Settings/class fields and function parameters named like a chunking knob."""
     if isinstance(node, ast.AnnAssign):
         target = node.target
-        return [target.id] if isinstance(target, ast.Name) and target.id in CHUNK_KEYWORDS else []
-    return [a.arg for a in node.args.args + node.args.kwonlyargs if a.arg in CHUNK_KEYWORDS]
+        named = isinstance(target, ast.Name) and target.id.lower() in CHUNK_KEYWORDS
+        return [target.id.lower()] if named and isinstance(target, ast.Name) else []
+    args = node.args.args + node.args.kwonlyargs
+    return [a.arg.lower() for a in args if a.arg.lower() in CHUNK_KEYWORDS]
