@@ -34,7 +34,7 @@ import yaml
 
 from tests.templates.support import REPO, run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ci_steps]
 
 KINDS = ["rag-qa", "agent-workflow", "production-app"]
 # Steps that talk to GitHub itself, which no local run can stand in for.
