@@ -89,10 +89,12 @@ def _tool_schema(node: ast.AST) -> str | None:
 def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when application code gives tools typed, validated arguments: @tool / @function_tool
     functions, args_schema, StructuredTool/bind_tools, JSON tool schemas, pydantic validation."""
+    # Narrow needles: "tool(" and bare "parameters" matched most of a site-packages tree.
     needles = (
         "@tool",
-        "tool(",
-        ".tool",
+        ".tool(",
+        ".tool\n",
+        "StructuredTool",
         "function_tool",
         "tool_plain",
         "Tool(",
@@ -102,8 +104,10 @@ def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
         "model_validate",
         "TypeAdapter",
         "validate_call",
-        "parameters",
-        "input_schema",
+        '"parameters"',
+        "'parameters'",
+        '"input_schema"',
+        "'input_schema'",
     )
     found = list(_walk_app(index, needles, _tool_schema))
     if found:

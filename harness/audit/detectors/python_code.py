@@ -47,7 +47,8 @@ def http_route_exists(index: RepoIndex, params: RouteParams) -> Outcome:
     (`/api/v1/health`), or as `/` of a router mounted with such a prefix
     (`APIRouter(prefix="/health")`, a Flask `Blueprint(url_prefix=...)`)."""
     names = {path.rstrip("/").rsplit("/", 1)[-1] for path in params.paths}
-    needles = tuple(names)
+    # Quoted path tails: a bare word ("ready") is in "already" and made thousands of files parse.
+    needles = tuple(f"/{n}{end}" for n in names for end in ('"', "'", '/"', "/'"))
     for rel, tree in index.iter_python(*needles):
         prefixes = _router_prefixes(tree)
         for node in ast.walk(tree):
