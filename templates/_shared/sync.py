@@ -44,12 +44,14 @@ FILES: dict[str, str] = {
     "templates/_shared/app/core/tracing.py": "app/core/tracing.py",
     "templates/_shared/app/core/costs.py": "app/core/costs.py",
     "templates/_shared/app/core/body_guard.py": "app/core/body_guard.py",
+    "templates/_shared/app/core/sqlite_wal.py": "app/core/sqlite_wal.py",
     # Copier writes the answers here; `harness update` (copier update) reads them back.
     "templates/_shared/answers-file.jinja": "{{_copier_conf.answers_file}}.jinja",
     # The price table's single source is the harness's own.
     "harness/data/prices.json": "app/core/prices.json",
     "templates/_shared/tests/test_settings_base.py": "tests/test_settings_base.py",
     "templates/_shared/tests/test_costs.py": "tests/test_costs.py",
+    "templates/_shared/tests/test_sqlite_wal.py": "tests/test_sqlite_wal.py",
     "templates/_shared/tests/route_security.py": "tests/route_security.py",
     "templates/_shared/tests/hostile.py": "tests/hostile.py",
     "templates/_shared/tests/api_properties.py": "tests/api_properties.py",

@@ -22,6 +22,7 @@ from app.agent.shop import Shop
 from app.agent.store import TERMINAL, Store
 from app.core.config import Settings
 from app.core.costs import Ledger
+from app.core.sqlite_wal import enable_wal
 from app.core.tracing import get_langfuse
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class AgentService:
             self._sqlite = sqlite3.connect(
                 settings.DATA_DIR / "checkpoints.db", check_same_thread=False, timeout=30
             )
-            self._sqlite.execute("PRAGMA journal_mode=WAL")
+            enable_wal(self._sqlite)
             self._sqlite.execute("PRAGMA synchronous=NORMAL")
             checkpointer = SqliteSaver(self._sqlite)
             self.store = Store(sqlite_path=settings.sqlite_path)

@@ -14,6 +14,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from app.core.sqlite_wal import enable_wal
+
 FIXTURES = Path(__file__).with_name("fixtures.json")
 
 SCHEMA = """
@@ -54,7 +56,7 @@ class Shop:
     def _seed(self) -> None:
         data = json.loads(FIXTURES.read_text())
         with self._lock, closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
+            enable_wal(conn)
             conn.executescript(SCHEMA)
             conn.executemany(
                 "INSERT OR IGNORE INTO customers VALUES (:id, :name, :email, :tier)",

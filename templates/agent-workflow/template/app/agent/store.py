@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from app.core.sqlite_wal import enable_wal
+
 TERMINAL = ("completed", "failed", "budget_exceeded", "loop_detected")
 CLAIMABLE = ("queued", "resuming")
 
@@ -73,7 +75,7 @@ class Store:
         self._opened: list[sqlite3.Connection] = []
         with self._conn() as conn:
             if self.kind == "sqlite":
-                conn.execute("PRAGMA journal_mode=WAL")
+                enable_wal(conn)
             for statement in [*_TABLES.split(";"), _EVENTS[self.kind], _EVENTS_INDEX]:
                 if statement.strip():
                     conn.execute(statement)

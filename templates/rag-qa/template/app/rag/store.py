@@ -15,6 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from app.core.sqlite_wal import enable_wal
+
 
 @dataclass(frozen=True)
 class DocumentRecord:
@@ -90,7 +92,7 @@ class SQLiteStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        enable_wal(self._db)
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
