@@ -8,6 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 from harness.cli import main
@@ -47,9 +48,9 @@ def test_ci_runs_the_readme_test_command_and_nothing_else() -> None:
 def test_the_test_command_sets_up_what_ci_relies_on() -> None:
     script = "\n".join(commands(SCRIPT))
     for needed in (
-        "pg_isready -q -h 127.0.0.1 -p 5432",  # PostgreSQL, started when down
+        "if ! answers 5432; then",  # PostgreSQL, started when nothing answers
         "pg_ctlcluster --skip-systemctl-redirect",
-        "redis-cli -h 127.0.0.1 -p 6379 ping",  # Redis, started when down
+        "if ! answers 6379; then",  # Redis, started when nothing answers
         "redis-server --daemonize yes",
         "apt-get install -y -qq chromium chromium-driver",
         "engine=../shared/docker/engine.sh",  # the Docker engine, before any test runs
@@ -59,6 +60,12 @@ def test_the_test_command_sets_up_what_ci_relies_on() -> None:
         assert needed in script, needed
     assert script.index('bash "$engine"') < script.index("python -m pytest")
     assert SCRIPT.stat().st_mode & 0o111, "scripts/test must be executable"
+
+
+def test_this_repositorys_ci_runs_the_readme_test_command() -> None:
+    workflow = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    runs = [step.get("run", "") for step in workflow["jobs"]["test"]["steps"]]
+    assert readme_commands()[1] in runs
 
 
 def test_every_marker_the_suite_uses_is_registered() -> None:

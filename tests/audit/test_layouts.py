@@ -251,6 +251,36 @@ def test_ci_runs_tests_through_make(tmp_path: Path) -> None:
     )
 
 
+GH_SCRIPT_STEP = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {}\n"
+
+
+def test_ci_runs_tests_through_a_repository_script(tmp_path: Path) -> None:
+    files = {
+        ".github/workflows/ci.yml": GH_SCRIPT_STEP.format("./scripts/test -x"),
+        "scripts/test": '#!/usr/bin/env bash\nset -e\n. .venv/bin/activate\npython -m pytest "$@"\n',
+    }
+    outcome = ci_runs_command(index_of(tmp_path, files), TESTS)
+    assert outcome.status == "pass"
+    assert outcome.evidence == (
+        Evidence(
+            ".github/workflows/ci.yml",
+            6,
+            "GitHub Actions runs scripts/test, which runs pytest (scripts/test:4)",
+        ),
+    )
+
+
+def test_a_script_that_runs_no_tests_does_not_count(tmp_path: Path) -> None:
+    files = {
+        ".github/workflows/ci.yml": GH_SCRIPT_STEP.format("bash scripts/lint.sh"),
+        "scripts/lint.sh": "ruff check .\n",
+        # A script outside the repository is never read.
+        "unrelated/run_pytest.sh": "pytest\n",
+    }
+    outcome = ci_runs_command(index_of(tmp_path, files), TESTS)
+    assert outcome.status == "fail"
+
+
 def test_ci_that_only_builds_fails(tmp_path: Path) -> None:
     files = {
         "cloudbuild.yaml": "steps:\n  - name: gcr.io/cloud-builders/docker\n"

@@ -143,6 +143,25 @@ def _line_of(index: RepoIndex, rel: str, needle: str) -> int | None:
     return None
 
 
+# A word of a CI command that names a file of the repository: `scripts/test`, `./ci.sh`.
+_SCRIPT_WORD = re.compile(r"(?<![\w$/.-])(?:\./)?([A-Za-z0-9_][\w.-]*(?:/[\w.-]+)*)")
+
+
+def _script_matching(
+    index: RepoIndex, command: str, regex: re.Pattern[str]
+) -> tuple[str, int | None, str] | None:
+    """A repository script the command runs (one level, no recursion) whose text matches."""
+    for word in _SCRIPT_WORD.findall(command):
+        if ".." in word.split("/") or not ("/" in word or word.endswith((".sh", ".bash"))):
+            continue
+        if not index.has(word) or word.endswith((".yml", ".yaml", ".toml", ".txt", ".json")):
+            continue
+        match = regex.search(index.text(word) or "")
+        if match:
+            return word, _line_of(index, word, match.group(0)), match.group(0)
+    return None
+
+
 def runs_matching(index: RepoIndex, regex: re.Pattern[str]) -> Evidence | None:
     """Where CI runs a command matching `regex`, directly or through a Makefile target."""
     recipes: dict[str, tuple[str, int, str]] | None = None
@@ -152,6 +171,11 @@ def runs_matching(index: RepoIndex, regex: re.Pattern[str]) -> Evidence | None:
             return Evidence(
                 rel, _line_of(index, rel, match.group(0)), f"{system} runs {match.group(0)}"
             )
+        script = _script_matching(index, command, regex)
+        if script is not None:
+            rel_script, line_script, found = script
+            note = f"{system} runs {rel_script}, which runs {found} ({rel_script}:{line_script})"
+            return Evidence(rel, _line_of(index, rel, rel_script), note)
         for runner, target in _MAKE.findall(command):
             recipes = makefile_recipes(index) if recipes is None else recipes
             recipe = recipes.get(target)
