@@ -49,6 +49,7 @@ class _Context:
     outputs: dict[str, dict[str, str]]
     action_path: Path
     runner_temp: Path
+    action_ref: str = ""
 
     def value(self, expr: str) -> str:
         expr = expr.strip()
@@ -61,6 +62,8 @@ class _Context:
             return self.outputs.get(parts[1], {}).get(parts[3], "")
         if expr == "github.action_path":
             return str(self.action_path)
+        if expr == "github.action_ref":
+            return self.action_ref
         if expr == "runner.temp":
             return str(self.runner_temp)
         raise AssertionError(f"action uses an expression the local runner does not know: {expr}")
@@ -83,7 +86,12 @@ class _Context:
 
 
 def run_action(
-    action_file: Path, inputs: dict[str, str], workdir: Path, scratch: Path, env: dict[str, str]
+    action_file: Path,
+    inputs: dict[str, str],
+    workdir: Path,
+    scratch: Path,
+    env: dict[str, str],
+    action_ref: str = "",
 ) -> ActionRun:
     """Run every `run:` step of `action_file` with bash in `workdir`; `uses:` steps are skipped."""
     action: dict[str, Any] = yaml.safe_load(action_file.read_text(encoding="utf-8"))
@@ -92,7 +100,9 @@ def run_action(
     assert not unknown, f"inputs the action does not declare: {sorted(unknown)}"
     scratch.mkdir(parents=True, exist_ok=True)
     (scratch / "runner-temp").mkdir(exist_ok=True)
-    context = _Context({**defaults, **inputs}, {}, action_file.parent, scratch / "runner-temp")
+    context = _Context(
+        {**defaults, **inputs}, {}, action_file.parent, scratch / "runner-temp", action_ref
+    )
     result = ActionRun(outputs=context.outputs)
     summary = scratch / "step-summary.md"
     summary.write_text("", encoding="utf-8")

@@ -112,6 +112,29 @@ def test_install_step_installs_from_the_action_checkout() -> None:
     )
 
 
+@pytest.mark.slow
+def test_install_step_versions_the_harness_by_the_tag_it_is_called_by(tmp_path: Path) -> None:
+    # As GitHub fetches an action: the tracked files, no git history.
+    action_copy = tmp_path / "action"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for rel in filter(None, tracked.split("\0")):
+        if (ROOT / rel).is_file() and not rel.startswith(("tests/", "docs/", "bench/")):
+            (action_copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, action_copy / rel)
+    env = base_env([])
+    inputs = {"python": sys.executable, "path": "missing"}
+    run = run_action(
+        action_copy / "action.yml", inputs, tmp_path, tmp_path / "gh", env, action_ref="v9.8.7"
+    )
+
+    assert run.step("Install portfolio-harness").returncode == 0, run.steps[0].stderr[-2000:]
+    harness = tmp_path / "gh" / "runner-temp" / "harness-venv" / "bin" / "harness"
+    version = subprocess.run([str(harness), "--version"], capture_output=True, text=True)
+    assert version.stdout.strip() == "harness, version 9.8.7"
+
+
 def test_every_uses_is_pinned_by_full_sha() -> None:
     for path in (ACTION, SNIPPET):
         text = path.read_text(encoding="utf-8")
