@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.audit.detectors import ci_systems
 from harness.audit.detectors.agent_code import agent_checkpointer, agent_tool_schemas
-from harness.audit.detectors.environment import settings_from_env
+from harness.audit.detectors.environment import env_example_present, settings_from_env
 from harness.audit.detectors.rag_code import rag_citations
 from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence
@@ -283,3 +284,94 @@ def test_an_adopted_licensed_project_is_the_code(tmp_path: Path) -> None:
     index = index_of(tmp_path / "b", copied)
     assert "backend/src/agent/graph.py" not in index.files
     assert set(index.excluded) == {"backend/"}
+
+
+def test_create_agent_infers_schemas_from_typed_functions(tmp_path: Path) -> None:
+    graph = (
+        "from langchain.agents import create_agent\n\n\n"
+        "def get_weather(city: str) -> str:\n    return 'sunny'\n\n\n"
+        "graph = create_agent(model='openai:gpt-4o', tools=[get_weather])\n"
+    )
+    outcome = agent_tool_schemas(index_of(tmp_path, {"src/graph.py": graph}), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence == (Evidence("src/graph.py", 8, "create_agent(...)"),)
+
+
+def test_a_service_makefile_runs_its_tests(tmp_path: Path) -> None:
+    files = {
+        "backend/Makefile": "TEST_FILE ?= tests/unit/\n\ntest:\n\tpython -m pytest $(TEST_FILE)\n",
+        "backend/tests/unit/test_graph.py": "def test_x():\n    assert True\n",
+    }
+    outcome = ci_systems.tests_run(index_of(tmp_path, files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence[1] == Evidence("backend/Makefile", 3, "target test runs the tests")
+    lint_only = {**files, "backend/Makefile": "lint:\n\truff check .\n"}
+    assert ci_systems.tests_run(index_of(tmp_path / "b", lint_only), NoParams()).status == "fail"
+
+
+def test_a_tool_that_splits_its_free_text_argument_fails(tmp_path: Path) -> None:
+    tools = (
+        "from langchain_core.tools import tool\n\n\n"
+        '@tool("Book a room")\n'
+        "def book_room(request):\n"
+        '    """Input: room|date|name, separated by pipes."""\n'
+        '    room, date, name = request.split("|")\n'
+        "    return reserve(room, date, name)\n"
+    )
+    outcome = agent_tool_schemas(index_of(tmp_path / "a", {"tools.py": tools}), NoParams())
+    assert outcome.status == "fail"
+    assert outcome.evidence == (
+        Evidence("tools.py", 7, "tool book_room parses its free-text argument by hand (split)"),
+    )
+    typed = tools.replace("(request)", "(room: str, date: str, name: str)").replace(
+        '    room, date, name = request.split("|")\n', ""
+    )
+    assert (
+        agent_tool_schemas(index_of(tmp_path / "b", {"tools.py": typed}), NoParams()).status
+        == "pass"
+    )
+
+
+def test_adk_function_tool_is_not_validation_but_autogen_is(tmp_path: Path) -> None:
+    adk = (
+        "from google.adk.agents import Agent\n"
+        "from google.adk.tools import FunctionTool\n\n\n"
+        "def run_query(sql):\n    return db.execute(sql)\n\n\n"
+        "root_agent = Agent(name='data', tools=[FunctionTool(func=run_query)])\n"
+    )
+    outcome = agent_tool_schemas(index_of(tmp_path / "a", {"agent.py": adk}), NoParams())
+    assert outcome.status == "fail"
+    autogen = (
+        "from autogen_core.tools import FunctionTool\n\n\n"
+        "async def get_weather(city: str) -> str:\n    return 'sunny'\n\n\n"
+        "weather = FunctionTool(get_weather, description='Weather in a city')\n"
+    )
+    outcome = agent_tool_schemas(index_of(tmp_path / "b", {"tools.py": autogen}), NoParams())
+    assert outcome.evidence == (Evidence("tools.py", 8, "FunctionTool(...)"),)
+
+
+def test_env_example_in_a_service_folder(tmp_path: Path) -> None:
+    files = {"backend/.env.example": "GEMINI_API_KEY=\n", "backend/app.py": "import os\n"}
+    outcome = env_example_present(index_of(tmp_path, files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence == (Evidence("backend/.env.example"),)
+
+
+def test_committed_compose_env_with_placeholder_secrets_documents_configuration(
+    tmp_path: Path,
+) -> None:
+    compose_env = (
+        "## database\nPOSTGRES_PORT=5432\nPOSTGRES_PASSWORD=test\n"
+        "OPENAI_API_KEY=\nSEARCH_API_KEY='your-key-here'\nLOG_LEVEL=info\n"
+    )
+    files = {"compose.env": compose_env, "compose.yaml": "services: {}\n"}
+    outcome = env_example_present(index_of(tmp_path / "a", files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.message == "compose.env documents 5 variables with empty or placeholder secrets"
+    real = {
+        **files,
+        "compose.env": compose_env.replace("OPENAI_API_KEY=", "OPENAI_API_KEY=sk-abc123"),
+    }
+    assert env_example_present(index_of(tmp_path / "b", real), NoParams()).status == "fail"
+    dotenv = {".env": "A=1\nB=2\nC=3\n"}
+    assert env_example_present(index_of(tmp_path / "c", dotenv), NoParams()).status == "fail"

@@ -15,8 +15,19 @@ from harness.audit.registry import NoParams, detector
 Finder = Callable[[ast.AST], str | None]
 
 TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function"})
+# create_agent / create_react_agent / ToolNode wrap plain typed functions into StructuredTools
+# whose argument schema is inferred from the signature and checked before the call.
 TOOL_FACTORIES = frozenset(
-    {"StructuredTool", "Tool", "FunctionTool", "from_function", "bind_tools"}
+    {
+        "StructuredTool",
+        "Tool",
+        "FunctionTool",
+        "from_function",
+        "bind_tools",
+        "create_agent",
+        "create_react_agent",
+        "ToolNode",
+    }
 )
 VALIDATORS = frozenset({"model_validate", "model_validate_json", "TypeAdapter", "validate_call"})
 APPROVAL_CALLS = frozenset(
@@ -144,11 +155,56 @@ def _raw_uses(tree: ast.Module) -> Iterator[tuple[int, str]]:
                         yield node.lineno, f"raw tool-call args spread into {call_name(node.func)}"
 
 
+def _hand_parsed(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """A tool taking one free-text argument it splits or decodes itself (`to|subject|body`):
+    the schema says "a string", so nothing checks what the model put in it."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        decorators = [d.func if isinstance(d, ast.Call) else d for d in node.decorator_list]
+        if not any(_last(call_name(d)) in TOOL_DECORATORS for d in decorators):
+            continue
+        params = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
+        for inner in ast.walk(node):
+            if not isinstance(inner, ast.Call):
+                continue
+            func = inner.func
+            split = (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("split", "rsplit")
+                and isinstance(func.value, ast.Name)
+                and func.value.id in params
+            )
+            decoded = (
+                call_name(func) in ("json.loads", "loads")
+                and bool(inner.args)
+                and isinstance(inner.args[0], ast.Name)
+                and inner.args[0].id in params
+            )
+            if split or decoded:
+                how = "split" if split else "decoded"
+                yield (
+                    inner.lineno,
+                    f"tool {node.name} parses its free-text argument by hand ({how})",
+                )
+                break
+
+
 def _code_agents(tree: ast.Module) -> Iterator[tuple[int, str]]:
     """smolagents' CodeAgent runs Python the model writes, which calls the tools directly."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and _last(call_name(node.func)) == "CodeAgent":
             yield node.lineno, "CodeAgent runs model-written Python that calls the tools directly"
+
+
+def _adk_function(index: RepoIndex, found: Evidence) -> bool:
+    """Google ADK's FunctionTool declares the signature to the model but calls the function
+    with the arguments as the model sent them; AutoGen's FunctionTool validates them."""
+    text = index.text(found.path) or ""
+    return found.note == "FunctionTool(...)" and "google.adk" in text and "autogen" not in text
+
+
+BYPASS_NEEDLES = ('"args"', "'args'", "CodeAgent", "@tool", "@function_tool", "tool_plain")
 
 
 @detector("agent_tool_schemas")
@@ -160,8 +216,8 @@ def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
     function, or a smolagents CodeAgent (the model writes the code that calls the tools)."""
     bypass = [
         Evidence(rel, line, note)
-        for rel, tree in index.iter_python('"args"', "'args'", "CodeAgent", only=is_app_code)
-        for line, note in [*_raw_uses(tree), *_code_agents(tree)]
+        for rel, tree in index.iter_python(*BYPASS_NEEDLES, only=is_app_code)
+        for line, note in [*_raw_uses(tree), *_code_agents(tree), *_hand_parsed(tree)]
     ]
     if bypass:
         return Outcome.failed(f"tool arguments bypass validation: {bypass[0].note}", *bypass[:5])
@@ -178,6 +234,9 @@ def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
         "bind_tools",
         "from_function",
         "kernel_function",
+        "create_agent",
+        "create_react_agent",
+        "ToolNode",
         "model_validate",
         "TypeAdapter",
         "validate_call",
@@ -186,7 +245,7 @@ def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
         '"input_schema"',
         "'input_schema'",
     )
-    found = list(_walk_app(index, needles, _tool_schema))
+    found = [e for e in _walk_app(index, needles, _tool_schema) if not _adk_function(index, e)]
     if found:
         return Outcome.passed(f"tool arguments typed: {found[0].note}", *found[:5])
     return Outcome.failed("no tool schema or argument validation in application code")

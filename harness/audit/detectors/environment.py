@@ -238,6 +238,53 @@ def settings_from_env(index: RepoIndex, params: NoParams) -> Outcome:
     return Outcome.failed("application code reads no settings from the environment")
 
 
+_SECRET_NAME = re.compile(r"(?:KEY|TOKEN|SECRET|PASSWORD|PASS)$")
+_PLACEHOLDER = re.compile(
+    r"^(?:|test|changeme|change-me|secret|password|x+|\.\.\.|<[^>]*>|your[-_ ].*|.*[-_]here)$",
+    re.IGNORECASE,
+)
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+def _safe_defaults(text: str) -> tuple[int, bool]:
+    """How many variables an env file sets, and whether every secret among them is empty or a
+    placeholder (then the committed file documents the configuration; it holds no credential)."""
+    count, safe = 0, True
+    for line in text.splitlines():
+        match = _ASSIGNMENT.match(line)
+        if match is None:
+            continue
+        count += 1
+        name, value = match.group(1), match.group(2).strip("'\"")
+        if _SECRET_NAME.search(name.upper()) and not _PLACEHOLDER.match(value):
+            safe = False
+    return count, safe
+
+
+@detector("env_example_present")
+def env_example_present(index: RepoIndex, params: NoParams) -> Outcome:
+    """Passes when an env example documents the configuration: a file named as one
+    (.env.example, env.example, backend/.env.sample...), or a committed `*.env` file that
+    compose reads (compose.env) whose secrets are all empty or placeholders."""
+    examples = _examples(index)
+    if examples:
+        best = min(examples, key=lambda e: (e.count("/"), e))
+        return Outcome.passed(f"found {best}", Evidence(best))
+    for rel in index.match("*.env"):
+        if rel.rsplit("/", 1)[-1] == ".env" or not is_app_code(rel):
+            continue
+        count, safe = _safe_defaults(index.text(rel) or "")
+        if count >= 3 and safe:
+            return Outcome.passed(
+                f"{rel} documents {count} variables with empty or placeholder secrets",
+                Evidence(rel),
+            )
+    return Outcome.failed(
+        "no .env.example (or a committed env file with placeholder secrets) documents the "
+        "configuration"
+    )
+
+
 def _examples(index: RepoIndex) -> list[str]:
     return index.match(*ENV_EXAMPLES)
 
