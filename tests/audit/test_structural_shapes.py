@@ -299,7 +299,8 @@ def test_create_agent_infers_schemas_from_typed_functions(tmp_path: Path) -> Non
 
 def test_a_service_makefile_runs_its_tests(tmp_path: Path) -> None:
     files = {
-        "backend/Makefile": "TEST_FILE ?= tests/unit/\n\ntest:\n\tpython -m pytest $(TEST_FILE)\n",
+        "backend/Makefile": "TEST_FILE ?= tests/unit/\n\ntest:\n\tpython -m pytest $(TEST_FILE)\n"
+        "integration:\n\tpython -m pytest tests/integration\n",
         "backend/tests/unit/test_graph.py": "def test_x():\n    assert True\n",
     }
     outcome = ci_systems.tests_run(index_of(tmp_path, files), NoParams())

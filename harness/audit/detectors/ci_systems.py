@@ -241,7 +241,8 @@ def _local_runner(index: RepoIndex) -> Evidence | None:
     # A service's own Makefile (backend/Makefile: `make test` from that folder) runs its tests.
     nested = [r for r in index.match(*(p.lstrip("/") for p in ROOT_RUNNERS)) if "/" in r]
     for rel in nested:
-        for target, (path, line, recipe) in sorted(_make_targets(index, rel).items()):
+        targets = sorted(_make_targets(index, rel).items(), key=lambda t: (t[0] != "test", t[0]))
+        for target, (path, line, recipe) in targets:
             if TEST_RUNNER.search(recipe):
                 return Evidence(path, line, f"target {target} runs the tests")
     for rel in index.match("/tox.ini", "/noxfile.py"):
