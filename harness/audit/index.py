@@ -528,7 +528,7 @@ def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
 # for the most recently used files.
 
 TEXT_RAW_BYTES = 2048  # shorter texts are kept as they are
-TEXT_UNCOMPRESSED_BUDGET = 16 * 1024 * 1024  # small repositories never pay for compression
+TEXT_UNCOMPRESSED_BUDGET = 64 * 1024 * 1024  # repositories under ~60 MB never pay for compression
 PARSED_SOURCE_BUDGET = 2 * 1024 * 1024  # bytes of source whose parsed forms stay in memory
 
 
