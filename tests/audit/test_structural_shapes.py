@@ -376,3 +376,21 @@ def test_committed_compose_env_with_placeholder_secrets_documents_configuration(
     assert env_example_present(index_of(tmp_path / "b", real), NoParams()).status == "fail"
     dotenv = {".env": "A=1\nB=2\nC=3\n"}
     assert env_example_present(index_of(tmp_path / "c", dotenv), NoParams()).status == "fail"
+
+
+def test_crewai_tools_named_in_an_agent_file_are_typed(tmp_path: Path) -> None:
+    files = {
+        "crew/pyproject.toml": '[project]\nname = "trip"\ndependencies = ["crewai[tools]>=1.0"]\n',
+        "crew/agents/researcher.jsonc": (
+            "{\n  // the researcher\n"
+            '  "role": "Researcher",\n  "tools": ["SerperDevTool", "ScrapeWebsiteTool"]\n}\n'
+        ),
+        "crew/main.py": "import json\n",
+    }
+    outcome = agent_tool_schemas(index_of(tmp_path / "a", files), NoParams())
+    assert outcome.status == "pass"
+    assert outcome.evidence == (
+        Evidence("crew/agents/researcher.jsonc", 4, "SerperDevTool declared in an agent file"),
+    )
+    no_crewai = {**files, "crew/pyproject.toml": '[project]\nname = "trip"\n'}
+    assert agent_tool_schemas(index_of(tmp_path / "b", no_crewai), NoParams()).status == "fail"

@@ -4,6 +4,7 @@ the graph, a checkpointer that persists state. Words in tests, docs or comments 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 
 from harness.audit.detectors.python_code import call_name
@@ -246,9 +247,40 @@ def agent_tool_schemas(index: RepoIndex, params: NoParams) -> Outcome:
         "'input_schema'",
     )
     found = [e for e in _walk_app(index, needles, _tool_schema) if not _adk_function(index, e)]
+    found = found or _declared_crewai_tools(index)
     if found:
         return Outcome.passed(f"tool arguments typed: {found[0].note}", *found[:5])
     return Outcome.failed("no tool schema or argument validation in application code")
+
+
+# CrewAI agents declared in files: `"tools": ["SerperDevTool"]` (JSON) or `tools: [...]` (YAML).
+_DECLARED_TOOLS = re.compile(r"""["']?tools["']?\s*:\s*\[([^\]]*)\]""")
+_TOOL_CLASS = re.compile(r"""^\s*["']?([A-Z]\w*Tool)["']?\s*$""")
+AGENT_FILES = ("*.json", "*.jsonc", "*.yaml", "*.yml")
+
+
+def _declared_crewai_tools(index: RepoIndex) -> list[Evidence]:
+    """Tools an agent file names by class (`SerperDevTool`) in a CrewAI project: crewai_tools'
+    tools are BaseTools with a pydantic args_schema, which CrewAI validates before the call."""
+    if not any("crewai" in (index.text(rel) or "") for rel in _manifests(index)):
+        return []
+    found: list[Evidence] = []
+    for rel in index.match(*AGENT_FILES):
+        text = index.text(rel) or ""
+        if not is_app_code(rel) or "tools" not in text:
+            continue
+        for match in _DECLARED_TOOLS.finditer(text):
+            names = [
+                m.group(1) for part in match.group(1).split(",") if (m := _TOOL_CLASS.match(part))
+            ]
+            if names:
+                line = text.count("\n", 0, match.start()) + 1
+                found.append(Evidence(rel, line, f"{names[0]} declared in an agent file"))
+    return found
+
+
+def _manifests(index: RepoIndex) -> list[str]:
+    return index.match("pyproject.toml", "requirements*.txt", "setup.py", "setup.cfg")
 
 
 def _approval(node: ast.AST) -> str | None:
