@@ -137,19 +137,24 @@ def check_nesting(value: Any, limit: int = MAX_NESTING) -> Any:
     Iterative, so checking a hostile value cannot itself overflow the stack; shared (aliased)
     containers are visited once.
     """
+    if not isinstance(value, _CONTAINERS):
+        return value
     stack: list[tuple[Any, int]] = [(value, 0)]
     seen: set[int] = set()
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict | list | tuple):
-            if depth >= limit:
-                raise NestingError(f"nested deeper than {limit} levels")
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+        if depth >= limit:
+            raise NestingError(f"nested deeper than {limit} levels")
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        children = item.values() if isinstance(item, dict) else item
+        # Only containers are pushed: scalars, most of a large JSON file, cost one isinstance.
+        stack.extend([(child, depth + 1) for child in children if isinstance(child, _CONTAINERS)])
     return value
+
+
+_CONTAINERS = (dict, list, tuple)
 
 
 def _too_deep() -> NestingError:

@@ -22,6 +22,7 @@ VENDOR_DIRS = frozenset(
 TEMPLATE_SUFFIXES = (".jinja", ".jinja2", ".j2", ".tmpl")
 _PROJECT_MARKERS = ("CONTRIBUTING", "CODE_OF_CONDUCT", "SECURITY.md", ".github")
 DOCS_SITES = ("docusaurus.config.js", "docusaurus.config.ts", "mkdocs.yml", "mkdocs.yaml")
+COPIED_PROJECT = "vendored third-party code (a copied project with its own licence)"
 _SUBDIRECTORY = re.compile(r"^_subdirectory:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
@@ -45,7 +46,7 @@ def directory_reason(rel: str, names: list[str]) -> str | None:
         return "vendored third-party code (installed packages)"
     licensed = any(name.upper().startswith(("LICENSE", "LICENCE", "COPYING")) for name in names)
     if licensed and any(name.startswith(_PROJECT_MARKERS) for name in names):
-        return "vendored third-party code (a copied project with its own licence)"
+        return COPIED_PROJECT
     if present & set(DOCS_SITES) and licensed:
         return "vendored third-party code (a copied documentation site)"
     return None

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from harness import safeio
 from harness.audit.excluded import (
+    COPIED_PROJECT,
     copier_subdirectory,
     directory_reason,
     file_reason,
@@ -79,7 +80,10 @@ class RepoIndex:
         self._tracked_dirs = _parent_dirs(self.tracked or ())
         exclude_spec = IgnoreRules.from_lines(exclude) if exclude else None
         self._exclude = exclude_spec
+        self._copies: list[tuple[str, list[_Spec]]] = []
+        self._adopted: set[str] = set()
         self._walk(exclude_spec)
+        self._adopt_copies()
         self.files.sort()
         self._file_set = frozenset(self.files)
 
@@ -87,7 +91,20 @@ class RepoIndex:
 
     def _walk(self, exclude_spec: IgnoreRules | None) -> None:
         root_specs: list[_Spec] = [("", exclude_spec)] if exclude_spec else []
-        stack: list[tuple[str, list[_Spec]]] = [("", root_specs)]
+        self._drain([("", root_specs)])
+
+    def _adopt_copies(self) -> None:
+        """A licensed project copied in is someone else's code, unless it is all the Python the
+        repository has: then it is a template the owner adopted (a LangGraph starter kept as
+        `backend/` with its LICENSE and .github), and auditing nothing would hide the project."""
+        if not self._copies or any(f.endswith(".py") for f in self.files):
+            return
+        for rel_dir, _ in self._copies:
+            self.excluded.pop(rel_dir + "/", None)
+            self._adopted.add(rel_dir)
+        self._drain(self._copies)
+
+    def _drain(self, stack: list[tuple[str, list[_Spec]]]) -> None:
         while stack:
             rel_dir, specs = stack.pop()
             abs_dir = self.root / rel_dir if rel_dir else self.root
@@ -98,6 +115,8 @@ class RepoIndex:
                 continue
             specs = self._with_gitignore(rel_dir, abs_dir, specs)
             if self._left_out(rel_dir, entries):
+                if self.excluded.get(rel_dir + "/") == COPIED_PROJECT:
+                    self._copies.append((rel_dir, specs))
                 continue
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -196,7 +215,7 @@ class RepoIndex:
             if "copier.yml" in names or "copier.yaml" in names:
                 self._template_root = copier_subdirectory(self._head("copier.yml", "copier.yaml"))
             return False
-        reason = directory_reason(rel_dir, names)
+        reason = None if rel_dir in self._adopted else directory_reason(rel_dir, names)
         if reason is None and rel_dir == self._template_root:
             reason = "template source (the Copier template's _subdirectory)"
         if reason is not None:
@@ -509,7 +528,7 @@ def _describe_parse_error(kind: str, exc: Exception) -> tuple[int | None, str]:
 # for the most recently used files.
 
 TEXT_RAW_BYTES = 2048  # shorter texts are kept as they are
-TEXT_UNCOMPRESSED_BUDGET = 16 * 1024 * 1024  # small repositories never pay for compression
+TEXT_UNCOMPRESSED_BUDGET = 64 * 1024 * 1024  # repositories under ~60 MB never pay for compression
 PARSED_SOURCE_BUDGET = 2 * 1024 * 1024  # bytes of source whose parsed forms stay in memory
 
 

@@ -155,13 +155,20 @@ def detect_stack(index: RepoIndex) -> dict[str, str]:
         modules = set(_IMPORT.findall(text))
         if "agents" in modules and not _AGENTS_SDK.search(text):
             modules.discard("agents")  # a package of the project's own, not openai-agents
+        model_code = False
         for tag, wanted in MODULE_TAGS.items():
-            if tag not in stack and (modules & wanted or _dotted_match(text, modules, tag)):
-                stack[tag] = rel
-        if "app" not in stack and modules & (WEB_FRAMEWORKS | MODULE_TAGS["llm"]):
+            if tag in stack and not (tag in ("llm", "agent") and "app" not in stack):
+                continue
+            if modules & wanted or _dotted_match(text, modules, tag):
+                stack.setdefault(tag, rel)
+                model_code = model_code or tag in ("llm", "agent")
+        if "app" not in stack and (model_code or modules & WEB_FRAMEWORKS):
             stack["app"] = rel
         if "uploads" not in stack and _UPLOAD_IMPORT.search(text):
             stack["uploads"] = rel
+    if "app" not in stack and "docker" in stack and "python" in stack:
+        # Python shipped as an image is run as a service or a tool: it has configuration.
+        stack["app"] = stack["docker"]
     return dict(sorted(stack.items()))
 
 

@@ -117,16 +117,26 @@ def _task_recipes(index: RepoIndex) -> dict[str, tuple[str, int, str]]:
     poe = tool.get("poe", {}).get("tasks", {}) if isinstance(tool, dict) else {}
     for name, task in poe.items() if isinstance(poe, dict) else ():
         recipes.setdefault(str(name), ("pyproject.toml", 1, _flat(task)))
-    for rel in index.match("/Makefile", "/makefile", "/GNUmakefile", "/justfile"):
-        target = ""
-        for number, line in enumerate(index.lines(rel), start=1):
-            header = re.match(r"^([A-Za-z0-9_.-]+)(?:\s+[^:=]*)?:(?!=)", line)
-            if header and not line.startswith(("\t", " ")):
-                target = header.group(1)
-                recipes.setdefault(target, (rel, number, ""))
-            elif target and line.startswith(("\t", "    ")):
-                path, start, body = recipes[target]
-                recipes[target] = (path, start, body + "\n" + line.strip())
+    for rel in index.match(*ROOT_RUNNERS):
+        for target, recipe in _make_targets(index, rel).items():
+            recipes.setdefault(target, recipe)
+    return recipes
+
+
+ROOT_RUNNERS = ("/Makefile", "/makefile", "/GNUmakefile", "/justfile")
+
+
+def _make_targets(index: RepoIndex, rel: str) -> dict[str, tuple[str, int, str]]:
+    recipes: dict[str, tuple[str, int, str]] = {}
+    target = ""
+    for number, line in enumerate(index.lines(rel), start=1):
+        header = re.match(r"^([A-Za-z0-9_.-]+)(?:\s+[^:=]*)?:(?!=)", line)
+        if header and not line.startswith(("\t", " ")):
+            target = header.group(1)
+            recipes.setdefault(target, (rel, number, ""))
+        elif target and line.startswith(("\t", "    ")):
+            path, start, body = recipes[target]
+            recipes[target] = (path, start, body + "\n" + line.strip())
     return recipes
 
 
@@ -252,6 +262,13 @@ def _local_runner(index: RepoIndex) -> Evidence | None:
     for target, (rel, line, recipe) in sorted(makefile_recipes(index).items()):
         if TEST_RUNNER.search(recipe):
             return Evidence(rel, line, f"target {target} runs the tests")
+    # A service's own Makefile (backend/Makefile: `make test` from that folder) runs its tests.
+    nested = [r for r in index.match(*(p.lstrip("/") for p in ROOT_RUNNERS)) if "/" in r]
+    for rel in nested:
+        targets = sorted(_make_targets(index, rel).items(), key=lambda t: (t[0] != "test", t[0]))
+        for target, (path, line, recipe) in targets:
+            if TEST_RUNNER.search(recipe):
+                return Evidence(path, line, f"target {target} runs the tests")
     for rel in index.match("/tox.ini", "/noxfile.py"):
         return Evidence(rel, None, f"{rel} runs the tests")
     if "tox" in index.pyproject.get("tool", {}):

@@ -39,6 +39,9 @@ _ENV_KEY = re.compile(r"^\s*#?\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]",
 # Substrings of every way of reading the environment below: other files are not parsed.
 NEEDLES = ("environ", "getenv", "BaseSettings", "dotenv")
 _READ_CALLS = ("getenv", "environ.get")  # setdefault and pop write: nothing to document
+# A variable that only switches a test double on (USE_MOCK_LLM, FAKE_LLM, CI) configures tests,
+# not the application.
+_TEST_SWITCH = re.compile(r"(?:^|_)(?:MOCK|MOCKS|FAKE|STUB|TEST|TESTING|CI)(?:_|$)")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ def _literal(node: ast.expr | None) -> str | None:
     return None
 
 
-def _reads_in(rel: str, tree: ast.Module, uses_dotenv: bool) -> Iterator[EnvRead]:
+def _reads_in(
+    rel: str, tree: ast.Module, uses_dotenv: bool, index: RepoIndex | None = None
+) -> Iterator[EnvRead]:
     dotenv_names = _dotenv_variables(tree) if uses_dotenv else set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -78,6 +83,44 @@ def _reads_in(rel: str, tree: ast.Module, uses_dotenv: bool) -> Iterator[EnvRead
         elif isinstance(node, ast.ClassDef) and _is_settings_class(node):
             for key, line in _settings_fields(node):
                 yield EnvRead(key, Evidence(rel, line, f"{node.name}.{key.lower()}"))
+            if index is not None:
+                yield from _mixin_reads(index, node)
+
+
+def _mixin_reads(index: RepoIndex, node: ast.ClassDef) -> Iterator[EnvRead]:
+    """Fields a settings class inherits from the project's own mixins (`class Settings(
+    LLMSettings, StoreSettings, BaseSettings)`): pydantic-settings reads them from the environment
+    too, with the subclass's env_prefix."""
+    prefix = next(
+        (
+            p
+            for st in node.body
+            if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call)
+            if (p := string_arg(st.value, 99, "env_prefix"))
+        ),
+        "",
+    )
+    wanted = {call_name(b).rsplit(".", 1)[-1] for b in node.bases if not _is_settings_base(b)} - {
+        "",
+        "object",
+        "BaseModel",
+    }
+    if not wanted:
+        return
+    needles = tuple(f"class {name}" for name in sorted(wanted))
+    for other, tree in index.iter_python(*needles, only=is_app_code):
+        for mixin in ast.walk(tree):
+            if isinstance(mixin, ast.ClassDef) and mixin.name in wanted:
+                wanted.discard(mixin.name)
+                for key, line in _settings_fields(mixin):
+                    yield EnvRead(
+                        f"{prefix.upper()}{key}",
+                        Evidence(other, line, f"{node.name}.{key.lower()} (from {mixin.name})"),
+                    )
+
+
+def _is_settings_base(base: ast.expr) -> bool:
+    return call_name(base).endswith("BaseSettings")
 
 
 def _dotenv_variables(tree: ast.Module) -> set[str]:
@@ -141,7 +184,7 @@ def _all_reads(index: RepoIndex) -> list[EnvRead]:
         if "BaseSettings" in text or "dotenv_values" in text:
             tree = index.python(rel)
             if tree is not None:
-                reads.extend(_reads_in(rel, tree, "dotenv_values" in text))
+                reads.extend(_reads_in(rel, tree, "dotenv_values" in text, index))
                 continue
             if rel in index.parse_errors:
                 line, message = index.parse_errors[rel]
@@ -181,12 +224,65 @@ def settings_from_env(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when application code reads settings from the environment (os.getenv,
     os.environ, pydantic-settings, dotenv)."""
     reads = env_reads(index)
+    if reads and all(r.name and _TEST_SWITCH.search(r.name) for r in reads):
+        return Outcome.failed(
+            f"the only environment reads are test switches ({reads[0].name}); "
+            "the application's settings are literals",
+            *(r.evidence for r in reads[:5]),
+        )
     if reads:
         return Outcome.passed(
             f"{plural(len(reads), 'environment read')}, first {reads[0].evidence.note}",
             *(r.evidence for r in reads[:5]),
         )
     return Outcome.failed("application code reads no settings from the environment")
+
+
+_SECRET_NAME = re.compile(r"(?:KEY|TOKEN|SECRET|PASSWORD|PASS)$")
+_PLACEHOLDER = re.compile(
+    r"^(?:|test|changeme|change-me|secret|password|x+|\.\.\.|<[^>]*>|your[-_ ].*|.*[-_]here)$",
+    re.IGNORECASE,
+)
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+def _safe_defaults(text: str) -> tuple[int, bool]:
+    """How many variables an env file sets, and whether every secret among them is empty or a
+    placeholder (then the committed file documents the configuration; it holds no credential)."""
+    count, safe = 0, True
+    for line in text.splitlines():
+        match = _ASSIGNMENT.match(line)
+        if match is None:
+            continue
+        count += 1
+        name, value = match.group(1), match.group(2).strip("'\"")
+        if _SECRET_NAME.search(name.upper()) and not _PLACEHOLDER.match(value):
+            safe = False
+    return count, safe
+
+
+@detector("env_example_present")
+def env_example_present(index: RepoIndex, params: NoParams) -> Outcome:
+    """Passes when an env example documents the configuration: a file named as one
+    (.env.example, env.example, backend/.env.sample...), or a committed `*.env` file that
+    compose reads (compose.env) whose secrets are all empty or placeholders."""
+    examples = _examples(index)
+    if examples:
+        best = min(examples, key=lambda e: (e.count("/"), e))
+        return Outcome.passed(f"found {best}", Evidence(best))
+    for rel in index.match("*.env"):
+        if rel.rsplit("/", 1)[-1] == ".env" or not is_app_code(rel):
+            continue
+        count, safe = _safe_defaults(index.text(rel) or "")
+        if count >= 3 and safe:
+            return Outcome.passed(
+                f"{rel} documents {count} variables with empty or placeholder secrets",
+                Evidence(rel),
+            )
+    return Outcome.failed(
+        "no .env.example (or a committed env file with placeholder secrets) documents the "
+        "configuration"
+    )
 
 
 def _examples(index: RepoIndex) -> list[str]:

@@ -70,3 +70,98 @@ def _declared(node: ast.AnnAssign | ast.FunctionDef | ast.AsyncFunctionDef) -> l
         return [target.id.lower()] if named and isinstance(target, ast.Name) else []
     args = node.args.args + node.args.kwonlyargs
     return [a.arg.lower() for a in args if a.arg.lower() in CHUNK_KEYWORDS]
+
+
+# ----- citations -----------------------------------------------------------------------------
+
+ANSWER_KEYS = frozenset({"answer", "response", "result", "output", "reply", "completion"})
+SOURCE_KEYS = frozenset(
+    {
+        "sources",
+        "citations",
+        "citation",
+        "references",
+        "source_documents",
+        "source_nodes",
+        "source_docs",
+        "retrieved_docs",
+        "docs",
+        "documents",
+        "context",
+        "contexts",
+    }
+)
+# Names that are sources whatever sits next to them.
+CITATION_NAMES = frozenset({"citations", "citation", "source_documents", "source_nodes"})
+SOURCE_LISTS = frozenset({"sources", "citations", "references", "source_ids", "source_list"})
+
+
+def _keys(node: ast.AST) -> set[str]:
+    """The field names a response carries: dict keys, call keywords or class fields."""
+    if isinstance(node, ast.Dict):
+        return {
+            k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+    if isinstance(node, ast.Call):
+        return {k.arg for k in node.keywords if k.arg}
+    if isinstance(node, ast.ClassDef):
+        return {
+            s.target.id
+            for s in node.body
+            if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)
+        }
+    return set()
+
+
+def _citation(node: ast.AST) -> str | None:
+    if isinstance(node, ast.keyword) and node.arg == "return_source_documents":
+        value = node.value
+        if not (isinstance(value, ast.Constant) and value.value in (False, None)):
+            return "return_source_documents= on the chain"
+    if isinstance(node, ast.Attribute) and node.attr in CITATION_NAMES:
+        return f"reads .{node.attr} of the answer"
+    if isinstance(node, ast.Dict | ast.Call | ast.ClassDef):
+        keys = {k.lower() for k in _keys(node)}
+        cited = keys & CITATION_NAMES
+        paired = keys & SOURCE_KEYS if keys & ANSWER_KEYS else set()
+        if cited or paired:
+            field = sorted(cited or paired)[0]
+            where = {ast.Dict: "response dict", ast.Call: "call", ast.ClassDef: "response model"}
+            return f"{field} returned with the answer ({where[type(node)]})"
+    if isinstance(node, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id in SOURCE_LISTS for t in node.targets
+    ):
+        reads = ast.walk(node.value)
+        if any(isinstance(n, ast.Attribute) and n.attr == "metadata" for n in reads):
+            return "source list built from the retrieved documents' metadata"
+    return None
+
+
+@detector("rag_citations")
+def rag_citations(index: RepoIndex, params: NoParams) -> Outcome:
+    """Passes when application code returns sources with the answer, read from its structure:
+    a response model or dict with an answer and its sources/citations, a chain asked to return
+    source documents, source nodes read off the response, a source list built from the retrieved
+    documents' metadata. The words in comments, prompts or tests do not count."""
+    needles = (
+        "citation",
+        "source_documents",
+        "source_nodes",
+        "sources",
+        "references",
+        "docs",
+        "documents",
+        "context",
+    )
+    found: list[Evidence] = []
+    for rel, tree in index.iter_python(*needles, only=is_app_code):
+        for node in ast.walk(tree):
+            note = _citation(node)
+            if note is not None:
+                found.append(Evidence(rel, getattr(node, "lineno", None), note))
+                break
+        if len(found) >= 5:
+            break
+    if found:
+        return Outcome.passed(f"answers carry their sources: {found[0].note}", *found)
+    return Outcome.failed("answers are returned without their sources or citations")
