@@ -1,0 +1,667 @@
+"""Provenance: how much of a project generated from these templates is the owner's own work.
+
+A generated project records its template source, commit and answers in `.copier-answers.yml`.
+The pristine project is regenerated from exactly those (Copier, into a temporary folder, in a
+child process with a time limit, offline, tasks never run) and compared file by file with the
+project: files and lines added, changed and removed, grouped by area. When the recorded source
+or commit is not on this machine, or cannot be trusted to be the same templates, the answer is
+"unknown" with the reason; it is never guessed. A repository without the answers file is "not
+applicable", decided from one `lstat`.
+
+Everything except `regenerate` is pure computation over bytes already read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from harness import __version__, safeio
+from harness.audit.index import RepoIndex
+
+ANSWERS = ".copier-answers.yml"
+MAX_ANSWERS_BYTES = 64 * 1024  # a real answers file is well under 2 KB
+MAX_FILE_BYTES = 1024 * 1024  # larger files are compared by digest; their lines are not counted
+MAX_DIFF_LINES = 5_000  # difflib is quadratic at worst: longer files are not line-counted
+READ_BUDGET_BYTES = 256 * 1024 * 1024  # bytes read from both trees in one audit
+COMPARE_SECONDS = 30.0
+REGENERATE_SECONDS = 120.0
+MAX_WRITTEN_BYTES = 128 * 1024 * 1024  # per file the child may write (RLIMIT_FSIZE)
+MAX_CHANGES_LISTED = 200
+BINARY_SNIFF = 8192
+KINDS = ("rag-qa", "agent-workflow", "production-app")
+
+AREAS: dict[str, str] = {
+    "app": "app code",
+    "tests": "tests",
+    "evals": "eval data",
+    "docs": "docs",
+    "config": "config/CI",
+    "other": "other",
+}
+# Folders never taken as a template source, even when they hold a copier.yml.
+SYSTEM_DIRS = ("/proc", "/sys", "/dev", "/etc", "/boot", "/run", "/var/run")
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$")
+_REMOTE = ("gh:", "gl:", "git@", "git+", "ssh:", "http:", "https:", "git:")
+_PINNED = re.compile(r"==\s*(?P<version>[^\s;,]+)")
+
+Status = Literal["measured", "unknown", "not-applicable"]
+Change = Literal["added", "changed", "removed"]
+
+
+class Unknown(Exception):
+    """Provenance cannot be measured; the message is the reason shown to the reader."""
+
+
+# ----- the result ----------------------------------------------------------------------------
+
+
+@dataclass
+class AreaFigures:
+    files_added: int = 0
+    files_changed: int = 0
+    files_removed: int = 0
+    files_unchanged: int = 0
+    lines_added: int = 0
+    lines_changed: int = 0
+    lines_removed: int = 0
+    lines_total: int = 0  # lines of the project's counted text files in this area
+
+    @property
+    def owner_lines(self) -> int:
+        return self.lines_added + self.lines_changed
+
+    def add(self, other: AreaFigures) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    area: str
+    change: Change
+    lines: tuple[int, int, int] | None  # added, changed, removed; None when not counted
+
+
+@dataclass(frozen=True)
+class Provenance:
+    status: Status
+    reason: str = ""
+    template: str | None = None
+    source: str | None = None
+    commit: str | None = None
+    areas: dict[str, AreaFigures] = field(default_factory=dict)
+    changes: tuple[FileChange, ...] = ()
+    not_counted: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def total(self) -> AreaFigures:
+        total = AreaFigures()
+        for figures in self.areas.values():
+            total.add(figures)
+        return total
+
+    def owner_share(self) -> float | None:
+        total = self.total
+        return round(total.owner_lines / total.lines_total, 4) if total.lines_total else None
+
+    def describe(self) -> str:
+        """One line for the terminal footer and the Markdown summary."""
+        if self.status == "not-applicable":
+            return f"provenance: not applicable, {self.reason}"
+        if self.status == "unknown":
+            return f"provenance: unknown, {self.reason}"
+        total = self.total
+        share = self.owner_share()
+        shown = "n/a" if share is None else f"{share * 100:.1f}%"
+        return (
+            f"provenance: {total.owner_lines} of {total.lines_total} lines ({shown}) are the "
+            f"owner's (+{total.lines_added} ~{total.lines_changed} -{total.lines_removed}); "
+            f"files +{total.files_added} ~{total.files_changed} -{total.files_removed} "
+            f"against {self.template or 'the template'} at {self.commit or 'its packaged version'}"
+        )
+
+
+def not_applicable(reason: str) -> Provenance:
+    return Provenance("not-applicable", reason)
+
+
+def to_dict(found: Provenance) -> dict[str, Any]:
+    """The `provenance` object of the audit JSON (documented in report/json_report.py)."""
+    data: dict[str, Any] = {"status": found.status, "reason": found.reason or None}
+    if found.status != "measured":
+        return data
+    total = found.total
+    return data | {
+        "template": found.template,
+        "source": found.source,
+        "commit": found.commit,
+        "owner_share": found.owner_share(),
+        "total": _figures(total),
+        "areas": {name: {"title": AREAS[name]} | _figures(found.areas[name]) for name in AREAS},
+        "changes": [
+            {
+                "path": c.path,
+                "area": c.area,
+                "change": c.change,
+                "lines": None
+                if c.lines is None
+                else dict(zip(("added", "changed", "removed"), c.lines, strict=True)),
+            }
+            for c in found.changes[:MAX_CHANGES_LISTED]
+        ],
+        "changes_not_listed": max(0, len(found.changes) - MAX_CHANGES_LISTED),
+        "not_counted": [{"path": p, "reason": r} for p, r in found.not_counted],
+    }
+
+
+def _figures(f: AreaFigures) -> dict[str, Any]:
+    return {
+        "files": {
+            "added": f.files_added,
+            "changed": f.files_changed,
+            "removed": f.files_removed,
+            "unchanged": f.files_unchanged,
+        },
+        "lines": {
+            "added": f.lines_added,
+            "changed": f.lines_changed,
+            "removed": f.lines_removed,
+            "owner": f.owner_lines,
+            "total": f.lines_total,
+        },
+    }
+
+
+# ----- areas -----------------------------------------------------------------------------------
+
+_CONFIG_NAMES = frozenset(
+    {
+        "Makefile",
+        "Procfile",
+        "alembic.ini",
+        "fly.toml",
+        "railway.json",
+        "render.yaml",
+        "setup.cfg",
+        "setup.py",
+        "tox.ini",
+        "noxfile.py",
+    }
+)
+_CODE_SUFFIXES = (".py", ".pyi", ".js", ".ts", ".tsx", ".jsx", ".html", ".css", ".sql", ".sh")
+_CONFIG_SUFFIXES = (".toml", ".ini", ".cfg", ".yml", ".yaml", ".json", ".lock")
+
+
+def area_of(path: str) -> str:
+    """The area a project file belongs to (its path decides, never its content)."""
+    parts = path.split("/")
+    top, name = parts[0], parts[-1]
+    if top in ("tests", "test") or name == "conftest.py":
+        return "tests"
+    if (name.startswith("test_") and name.endswith(".py")) or name.endswith("_test.py"):
+        return "tests"
+    if top in ("evals", "eval", "sample_docs"):
+        return "evals"
+    if top == "docs" or name.endswith((".md", ".rst")) or name.upper().startswith("LICENSE"):
+        return "docs"
+    if top in (".github", ".gitlab", ".circleci", "deploy") or (len(parts) == 1 and top[:1] == "."):
+        return "config"
+    if name in _CONFIG_NAMES or name.startswith(("Dockerfile", "requirements")):
+        return "config"
+    if name.startswith(("compose.", "docker-compose")):
+        return "config"
+    if top in ("app", "src", "alembic") or name.endswith(_CODE_SUFFIXES):
+        return "app"
+    if len(parts) == 1 and name.endswith(_CONFIG_SUFFIXES):
+        return "config"
+    return "other"
+
+
+# ----- line counts ------------------------------------------------------------------------------
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines as `wc -l` and git count them (a last line without a newline still counts)."""
+    if not data:
+        return []
+    lines = data.split(b"\n")
+    return lines[:-1] if data.endswith(b"\n") else lines
+
+
+def line_delta(old: Sequence[bytes], new: Sequence[bytes]) -> tuple[int, int, int]:
+    """(added, changed, removed) lines from `old` to `new`: a replaced block counts its common
+    length as changed and the rest as added or removed."""
+    added = changed = removed = 0
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            common = min(i2 - i1, j2 - j1)
+            changed += common
+            added += (j2 - j1) - common
+            removed += (i2 - i1) - common
+        elif tag == "insert":
+            added += j2 - j1
+        elif tag == "delete":
+            removed += i2 - i1
+    return added, changed, removed
+
+
+# ----- comparison -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Content:
+    lines: list[bytes] | None  # None: not line-counted (binary, too large, unreadable)
+    key: str | None  # SHA-256 of the bytes; None when they could not be read
+    why: str = ""
+
+
+@dataclass
+class _Reader:
+    """Bounded reads of one tree: regular files inside its root, a shared byte budget and a
+    deadline; running out of either makes the whole comparison unknown, never partial."""
+
+    root: Path
+    budget: list[int]  # bytes left to read, shared by the project and the pristine tree
+    deadline: float
+
+    def content(self, rel: str) -> _Content:
+        if time.monotonic() > self.deadline:
+            raise Unknown(f"comparing with the template took longer than {COMPARE_SECONDS:g} s")
+        path = self.root / rel
+        try:
+            data = safeio.read_bytes(path, limit=MAX_FILE_BYTES, root=self.root)
+        except safeio.TooLargeError:
+            return _Content(None, self._digest(path), "larger than 1 MB (lines not counted)")
+        except OSError as exc:
+            return _Content(None, None, f"not read: {getattr(exc, 'strerror', None) or exc}")
+        self._spend(len(data))
+        key = hashlib.sha256(data).hexdigest()
+        if b"\0" in data[:BINARY_SNIFF]:
+            return _Content(None, key, "binary file (lines not counted)")
+        return _Content(split_lines(data), key)
+
+    def _spend(self, size: int) -> None:
+        self.budget[0] -= size
+        if self.budget[0] < 0:
+            limit = READ_BUDGET_BYTES // (1024 * 1024)
+            raise Unknown(f"the project is too large to compare (more than {limit} MB of files)")
+
+    def _digest(self, path: Path) -> str | None:
+        try:
+            with path.open("rb") as handle:
+                digest = hashlib.sha256()
+                while chunk := handle.read(1 << 20):
+                    self._spend(len(chunk))
+                    digest.update(chunk)
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+
+def compare(
+    project: Path,
+    project_files: Iterable[str],
+    pristine: Path,
+    pristine_files: Iterable[str],
+    seconds: float = COMPARE_SECONDS,
+) -> tuple[dict[str, AreaFigures], list[FileChange], list[tuple[str, str]]]:
+    """Figures per area, the changed files, and the changed files whose lines were not counted.
+
+    `lines_total` counts the project's lines whose origin is known (unchanged, added or diffed
+    files), so the owner's share is taken over a consistent base."""
+    budget = [READ_BUDGET_BYTES]
+    deadline = time.monotonic() + seconds
+    mine, theirs = _Reader(project, budget, deadline), _Reader(pristine, budget, deadline)
+    ours, template = set(project_files), set(pristine_files)
+    areas = {name: AreaFigures() for name in AREAS}
+    changes: list[FileChange] = []
+    not_counted: list[tuple[str, str]] = []
+    for rel in sorted(ours | template):
+        figures = areas[area_of(rel)]
+        new = mine.content(rel) if rel in ours else None
+        old = theirs.content(rel) if rel in template else None
+        change: Change | None
+        lines: tuple[int, int, int] | None = None
+        why = ""
+        if old is None and new is not None:
+            change, why = "added", new.why
+            figures.files_added += 1
+            lines = None if new.lines is None else (len(new.lines), 0, 0)
+        elif new is None and old is not None:
+            change, why = "removed", old.why
+            figures.files_removed += 1
+            lines = None if old.lines is None else (0, 0, len(old.lines))
+        elif new is not None and old is not None and new.key is not None and new.key == old.key:
+            change, lines = None, (0, 0, 0)
+            figures.files_unchanged += 1
+        elif new is not None and old is not None:
+            change = "changed"
+            figures.files_changed += 1
+            lines, why = _diffed(new, old)
+        else:  # pragma: no cover - every path comes from one of the two trees
+            continue
+        if new is not None and new.lines is not None and lines is not None:
+            figures.lines_total += len(new.lines)
+        if lines is not None:
+            figures.lines_added += lines[0]
+            figures.lines_changed += lines[1]
+            figures.lines_removed += lines[2]
+        elif change is not None:
+            not_counted.append((rel, why))
+        if change is not None:
+            changes.append(FileChange(rel, area_of(rel), change, lines))
+    return areas, changes, not_counted
+
+
+def _diffed(new: _Content, old: _Content) -> tuple[tuple[int, int, int] | None, str]:
+    if new.lines is None or old.lines is None:
+        return None, new.why or old.why
+    if max(len(new.lines), len(old.lines)) > MAX_DIFF_LINES:
+        return None, f"longer than {MAX_DIFF_LINES} lines (lines not counted)"
+    return line_delta(old.lines, new.lines), ""
+
+
+# ----- the answers and the source ----------------------------------------------------------
+
+
+def read_answers(root: Path) -> dict[str, Any]:
+    """The recorded answers, or Unknown with the reason (never a crash on a hostile file)."""
+    path = root / ANSWERS
+    if not safeio.is_plain_file(path):
+        raise Unknown(f"{ANSWERS} is not a regular file (a symlink or special file is not read)")
+    try:
+        data = safeio.loads_yaml(safeio.read_text(path, limit=MAX_ANSWERS_BYTES, root=root))
+    except safeio.TooLargeError:
+        raise Unknown(f"{ANSWERS} is larger than {MAX_ANSWERS_BYTES // 1024} KB") from None
+    except OSError as exc:
+        raise Unknown(f"{ANSWERS} cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise Unknown(f"{ANSWERS} is not UTF-8") from None
+    except (yaml.YAMLError, ValueError) as exc:  # NestingError is a ValueError
+        raise Unknown(f"{ANSWERS} is not valid YAML ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise Unknown(f"{ANSWERS} is not a mapping of answers")
+    return {str(key): value for key, value in data.items()}
+
+
+def is_ours(answers: Mapping[str, Any]) -> bool:
+    """Answers written by one of these templates: every one asks these two questions."""
+    return "harness_requirement" in answers and "project_slug" in answers
+
+
+def _data(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers to replay: Copier's own `_` keys are never passed back as data."""
+    data: dict[str, Any] = {}
+    for key, value in answers.items():
+        if key.startswith("_"):
+            continue
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,63}", key):
+            raise Unknown(f"{ANSWERS} has an answer named {key[:40]!r}, which no template asks")
+        if value is not None and not isinstance(value, str | bool | int | float):
+            raise Unknown(f"{ANSWERS}: the answer {key!r} is not a plain value")
+        data[key] = value
+    return data
+
+
+@dataclass(frozen=True)
+class Source:
+    location: str  # an absolute local path
+    ref: str | None  # the commit to check out; None for the packaged templates
+    template: str | None
+
+
+def _packaged_root() -> Path:
+    from harness.scaffold.source import _packaged_root as packaged
+
+    return packaged().resolve()
+
+
+def locate_source(answers: Mapping[str, Any], root: Path) -> Source:
+    """The recorded template source, when it is on this machine and can be trusted to be the
+    templates the project was generated from; Unknown with the reason otherwise."""
+    recorded = answers.get("_src_path")
+    if not isinstance(recorded, str) or not recorded.strip():
+        raise Unknown(f"{ANSWERS} records no template source (_src_path)")
+    if len(recorded) > 4096 or "\0" in recorded:
+        raise Unknown(f"{ANSWERS}: _src_path is not a usable path")
+    shown = recorded if len(recorded) <= 200 else recorded[:197] + "..."
+    location = recorded.removeprefix("file://")
+    if location.startswith(_REMOTE) or "://" in location:
+        raise Unknown(
+            f"the template source {shown} is remote and the audit does not fetch it (offline)"
+        )
+    path = Path(location)
+    if not path.is_absolute():
+        raise Unknown(f"the template source {shown} is a relative path; where it was is unknown")
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        raise Unknown(f"the template source {shown} cannot be resolved") from None
+    text = str(resolved)
+    if text == "/" or any(text == d or text.startswith(d + "/") for d in SYSTEM_DIRS):
+        raise Unknown(f"refused: the template source {shown} is a system path")
+    if resolved.is_relative_to(root):
+        raise Unknown(f"refused: the template source {shown} is inside the audited repository")
+    if not resolved.is_dir():
+        raise Unknown(f"the template source {shown} is not available on this machine")
+    template = _template_kind(resolved, answers)
+    if template is None:
+        raise Unknown(f"the template source {shown} is not a portfolio-harness template")
+    commit = answers.get("_commit")
+    if commit is None:
+        _check_packaged(resolved, answers, shown)
+        return Source(location, None, template)
+    if not isinstance(commit, str) or not _REF.fullmatch(commit):
+        raise Unknown(f"{ANSWERS}: _commit is not a git revision")
+    if not (resolved / ".git").exists():
+        raise Unknown(f"the template source {shown} is not a git repository, so {commit} is lost")
+    if not _has_commit(resolved, commit):
+        raise Unknown(f"the template source {shown} does not have the recorded commit {commit}")
+    return Source(location, commit, template)
+
+
+def _template_kind(source: Path, answers: Mapping[str, Any]) -> str | None:
+    """rag-qa, agent-workflow or production-app when `source` is these templates' root (the
+    `template` answer picks the kind) or one kind's folder; None for anything else."""
+    if not safeio.is_plain_file(source / "copier.yml"):
+        return None
+    kind = answers.get("template")
+    if (source / "templates" / "_shared").is_dir() and kind in KINDS:
+        return str(kind) if (source / "templates" / str(kind) / "copier.yml").is_file() else None
+    if source.name in KINDS and (source.parent / "_shared").is_dir():
+        return source.name
+    return None
+
+
+def _check_packaged(source: Path, answers: Mapping[str, Any], shown: str) -> None:
+    """A source with no recorded commit is usable only when it is this harness's packaged
+    templates and the project pins this very version; a folder's templates may have changed."""
+    if source != _packaged_root():
+        raise Unknown(
+            f"{ANSWERS} records no template commit (_commit), so the version of {shown} "
+            "the project was generated from is unknown"
+        )
+    requirement = answers.get("harness_requirement")
+    pinned = _PINNED.search(requirement) if isinstance(requirement, str) else None
+    if pinned is None or pinned.group("version") != __version__:
+        made_by = pinned.group("version") if pinned else "an unrecorded version"
+        raise Unknown(
+            f"generated from the packaged templates of portfolio-harness {made_by}; this is "
+            f"{__version__}, whose templates may differ"
+        )
+
+
+def _git_env() -> dict[str, str]:
+    # Local repositories only (no fetch of a submodule or remote), never a password prompt,
+    # and none of the user's git or Copier settings (a Copier `trust` entry would run tasks).
+    return {
+        **os.environ,
+        "GIT_ALLOW_PROTOCOL": "file",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
+
+
+def _has_commit(source: Path, commit: str) -> bool:
+    try:
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(source),
+                "-c",
+                "core.fsmonitor=false",
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{commit}^{{commit}}",
+            ],
+            capture_output=True,
+            timeout=20,
+            env=_git_env(),
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+# ----- regeneration (the one Copier call) -------------------------------------------------------
+
+
+def regenerate(source: Source, data: Mapping[str, Any], destination: Path) -> None:
+    """Render the pristine project into `destination` with Copier, in a child process bounded
+    in time and file size; Unknown with Copier's one-line reason when it fails."""
+    request = json.dumps(
+        {"src": source.location, "dst": str(destination), "ref": source.ref, "data": dict(data)}
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "harness.audit.provenance"],
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=REGENERATE_SECONDS,
+            env=_git_env(),
+            cwd=destination.parent,
+            start_new_session=True,  # a timeout kills the child's git processes with it
+            preexec_fn=_limit_child if os.name == "posix" else None,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise Unknown(
+            f"regenerating the template took longer than {REGENERATE_SECONDS:g} s"
+        ) from None
+    except OSError as exc:
+        raise Unknown(f"cannot run Copier: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        why = lines[-1] if lines else f"exit code {done.returncode}"
+        raise Unknown(f"the template could not be regenerated: {why[:300]}")
+
+
+def _limit_child() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_WRITTEN_BYTES, MAX_WRITTEN_BYTES))
+
+
+def _child() -> int:
+    """The child process: one Copier copy with tasks, migrations and extensions refused."""
+    import warnings
+
+    import copier
+
+    request = json.loads(sys.stdin.read())
+    warnings.simplefilter("ignore")
+    try:
+        copier.run_copy(
+            request["src"],
+            request["dst"],
+            data=request["data"],
+            vcs_ref=request["ref"],
+            settings=copier.Settings(defaults={}, trust=[]),
+            defaults=True,
+            overwrite=True,
+            unsafe=False,
+            skip_tasks=True,
+            quiet=True,
+        )
+    except Exception as exc:  # the parent shows one line, whatever Copier raised
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"{type(exc).__name__}: {text}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ----- the audit's entry point ------------------------------------------------------------------
+
+
+def tree_files(index: RepoIndex) -> list[str]:
+    """The files of an indexed tree the comparison covers: what the audit reads, plus template
+    files (`*.jinja`) it leaves out of code checks; vendored folders stay out on both sides."""
+    extra = [
+        path
+        for path, reason in index.excluded.items()
+        if not path.endswith("/") and reason.startswith("template source (Jinja)")
+    ]
+    return sorted({*index.files, *extra})
+
+
+def measure(index: RepoIndex, exclude: Sequence[str] = ()) -> Provenance:
+    """Provenance of the indexed repository; computed once per audit by the engine."""
+    root = index.root
+    try:
+        os.lstat(root / ANSWERS)
+    except OSError:
+        return not_applicable(f"no {ANSWERS}: not generated from the portfolio-harness templates")
+    try:
+        answers = read_answers(root)
+        if not is_ours(answers):
+            return not_applicable(f"{ANSWERS} was not written by a portfolio-harness template")
+        source = locate_source(answers, root)
+        data = _data(answers)
+        scratch_dir = tempfile.TemporaryDirectory(
+            prefix="harness-provenance-", ignore_cleanup_errors=True
+        )
+        with scratch_dir as scratch:
+            pristine = Path(scratch) / "pristine"
+            regenerate(source, data, pristine)
+            pristine_index = RepoIndex(pristine, exclude=exclude)
+            areas, changes, not_counted = compare(
+                root, tree_files(index), pristine, tree_files(pristine_index)
+            )
+    except Unknown as exc:
+        return Provenance("unknown", str(exc))
+    commit = source.ref
+    return Provenance(
+        "measured",
+        template=source.template,
+        source=str(answers.get("_src_path")),
+        commit=commit,
+        areas=areas,
+        changes=tuple(changes),
+        not_counted=tuple(not_counted),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
