@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -554,28 +555,39 @@ def regenerate(source: Source, data: Mapping[str, Any], destination: Path) -> No
         {"src": source.location, "dst": str(destination), "ref": source.ref, "data": dict(data)}
     )
     try:
-        done = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "-m", "harness.audit.provenance"],
-            input=request,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=REGENERATE_SECONDS,
             env=_git_env(),
             cwd=destination.parent,
-            start_new_session=True,  # a timeout kills the child's git processes with it
+            start_new_session=True,  # its own process group: a timeout ends its git children too
             preexec_fn=_limit_child if os.name == "posix" else None,
-            check=False,
         )
+    except OSError as exc:
+        raise Unknown(f"cannot run Copier: {exc.strerror or exc}") from None
+    try:
+        _, stderr = child.communicate(request, timeout=REGENERATE_SECONDS)
     except subprocess.TimeoutExpired:
+        _end(child)
         raise Unknown(
             f"regenerating the template took longer than {REGENERATE_SECONDS:g} s"
         ) from None
-    except OSError as exc:
-        raise Unknown(f"cannot run Copier: {exc.strerror or exc}") from None
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        why = lines[-1] if lines else f"exit code {done.returncode}"
+    if child.returncode != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        why = lines[-1] if lines else f"exit code {child.returncode}"
         raise Unknown(f"the template could not be regenerated: {why[:300]}")
+
+
+def _end(child: subprocess.Popen[str]) -> None:
+    """Kill the child's process group (Copier's git clones included) and reap it."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (OSError, AttributeError):  # already gone, or no process groups here
+        child.kill()
+    child.communicate()
 
 
 def _limit_child() -> None:
