@@ -288,7 +288,10 @@ def test_a_repository_not_generated_from_the_templates_is_not_applicable(
 
     monkeypatch.setattr(provenance, "regenerate", never)
     root = write_project(tmp_path / "plain", dict(GOOD))
-    assert found(root) == {"status": "not-applicable", "reason": NOT_GENERATED}
+    report = audit(root)
+    # Schema 2.1: `provenance` is added within major 2, so readers of "2" keep working.
+    assert (report["schema_version"], report["schema_revision"]) == ("2", "2.1")
+    assert report["provenance"] == {"status": "not-applicable", "reason": NOT_GENERATED}
     table = CliRunner().invoke(main, ["audit", str(root)])
     assert f"Provenance: not applicable, {NOT_GENERATED}" in table.stdout.splitlines()
     markdown = CliRunner().invoke(main, ["audit", str(root), "--format", "markdown"]).stdout
