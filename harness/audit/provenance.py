@@ -123,14 +123,14 @@ class Provenance:
     def describe(self) -> str:
         """One line for the terminal footer and the Markdown summary."""
         if self.status == "not-applicable":
-            return f"provenance: not applicable, {self.reason}"
+            return f"Provenance: not applicable, {self.reason}"
         if self.status == "unknown":
-            return f"provenance: unknown, {self.reason}"
+            return f"Provenance: unknown, {self.reason}"
         total = self.total
         share = self.owner_share()
         shown = "n/a" if share is None else f"{share * 100:.1f}%"
         return (
-            f"provenance: {total.owner_lines} of {total.lines_total} lines ({shown}) are the "
+            f"Provenance: {total.owner_lines} of {total.lines_total} lines ({shown}) are the "
             f"owner's (+{total.lines_added} ~{total.lines_changed} -{total.lines_removed}); "
             f"files +{total.files_added} ~{total.files_changed} -{total.files_removed} "
             f"against {self.template or 'the template'} at {self.commit or 'its packaged version'}"
@@ -509,15 +509,9 @@ def _check_packaged(source: Path, answers: Mapping[str, Any], shown: str) -> Non
 
 
 def _git_env() -> dict[str, str]:
-    # Local repositories only (no fetch of a submodule or remote), never a password prompt,
-    # and none of the user's git or Copier settings (a Copier `trust` entry would run tasks).
-    return {
-        **os.environ,
-        "GIT_ALLOW_PROTOCOL": "file",
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-    }
+    # Local repositories only: a submodule or remote in the source is never fetched (offline),
+    # and git never prompts for a password.
+    return {**os.environ, "GIT_ALLOW_PROTOCOL": "file", "GIT_TERMINAL_PROMPT": "0"}
 
 
 def _has_commit(source: Path, commit: str) -> bool:
@@ -663,6 +657,8 @@ def measure(index: RepoIndex, exclude: Sequence[str] = ()) -> Provenance:
             )
     except Unknown as exc:
         return Provenance("unknown", str(exc))
+    except Exception as exc:  # the audit reports what it could not measure; it never crashes
+        return Provenance("unknown", f"provenance could not be measured ({type(exc).__name__})")
     commit = source.ref
     return Provenance(
         "measured",

@@ -317,6 +317,9 @@ def unknown(tmp_path: Path, answers: dict[str, Any]) -> str:
     assert section["status"] == "unknown", section
     assert set(section) == {"status", "reason"}
     reason: str = section["reason"]
+    # The terminal says it in one line, the reason as it is (paths keep their case).
+    table = CliRunner().invoke(main, ["audit", str(root)]).stdout
+    assert f"Provenance: unknown, {reason}" in table.splitlines()
     return reason
 
 
@@ -340,7 +343,7 @@ def test_a_remote_source_is_unknown_the_audit_stays_offline(
 def test_a_source_not_on_this_machine_or_without_the_commit_is_unknown(
     tmp_path: Path, recorded: dict[str, Any], source: Path
 ) -> None:
-    gone = tmp_path / "moved-away"
+    gone = tmp_path / "Moved-Away"
     reason = unknown(tmp_path, recorded | {"_src_path": str(gone)})
     assert reason == f"the template source {gone} is not available on this machine"
     reason = unknown(tmp_path, recorded | {"_commit": "v9.9.9"})

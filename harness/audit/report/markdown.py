@@ -134,7 +134,7 @@ def _waivers(report: AuditReport) -> list[str]:
 
 def _provenance(found: Provenance) -> list[str]:
     """The owner's share against the pristine template, per area (reviewers read this)."""
-    lines = ["", "### Provenance", "", _cell(found.describe().capitalize())]
+    lines = ["", "### Provenance", "", _cell(found.describe())]
     if found.status != "measured":
         return lines
     lines += [

@@ -66,7 +66,7 @@ def render(report: AuditReport, width: int = 120, color: bool = False) -> str:
     if report.skipped_files:
         console.print(f"{len(report.skipped_files)} files not read (see --format json)")
     if report.provenance is not None:
-        console.print(report.provenance.describe().capitalize(), markup=False)
+        console.print(report.provenance.describe(), markup=False, soft_wrap=True)
     verdict = "PASSED" if report.passed else "FAILED: " + "; ".join(report.failed_reasons)
     console.print(verdict)
     return printable(buffer.getvalue())
