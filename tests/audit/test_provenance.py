@@ -508,3 +508,105 @@ def test_regeneration_is_bounded_in_time(
         "status": "unknown",
         "reason": "regenerating the template took longer than 0.001 s",
     }
+
+
+# ----- the comparison itself ---------------------------------------------------------------------
+
+
+def tree(root: Path, files: dict[str, bytes]) -> list[str]:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return sorted(files)
+
+
+def test_binary_large_and_long_files_are_compared_but_not_line_counted(tmp_path: Path) -> None:
+    big = b"x" * (provenance.MAX_FILE_BYTES + 1)
+    long_old = b"".join(b"line %d\n" % i for i in range(provenance.MAX_DIFF_LINES + 1))
+    pristine = tree(
+        tmp_path / "pristine",
+        {
+            "docs/shot.png": b"\x89PNG\0\0",
+            "evals/big.jsonl": big,
+            "evals/same-big.jsonl": big,
+            "app/long.py": long_old,
+            "app/main.py": b"a\nb\nc\n",
+            "Makefile": b"all:\n\ttrue\n",
+        },
+    )
+    project = tree(
+        tmp_path / "project",
+        {
+            "docs/shot.png": b"\x89PNG\0\1",  # a new screenshot
+            "evals/big.jsonl": big[:-1] + b"y",
+            "evals/same-big.jsonl": big,
+            "app/long.py": long_old + b"one more\n",
+            "app/main.py": b"a\nB\nc\nd",  # one line changed, one added without a newline
+            "Makefile": b"all:\n\ttrue\n",
+            "notes/plan.txt": b"mine\n",
+        },
+    )
+    areas, changes, not_counted = provenance.compare(
+        tmp_path / "project", project, tmp_path / "pristine", pristine
+    )
+    assert [(c.path, c.change, c.lines) for c in changes] == [
+        ("app/long.py", "changed", None),
+        ("app/main.py", "changed", (1, 1, 0)),
+        ("docs/shot.png", "changed", None),
+        ("evals/big.jsonl", "changed", None),
+        ("notes/plan.txt", "added", (1, 0, 0)),
+    ]
+    assert not_counted == [
+        ("app/long.py", f"longer than {provenance.MAX_DIFF_LINES} lines (lines not counted)"),
+        ("docs/shot.png", "binary file (lines not counted)"),
+        ("evals/big.jsonl", "larger than 1 MB (lines not counted)"),
+    ]
+    assert (areas["evals"].files_changed, areas["evals"].files_unchanged) == (1, 1)
+    assert (areas["app"].lines_total, areas["app"].owner_lines) == (4, 2)
+    assert (areas["config"].files_unchanged, areas["config"].lines_total) == (1, 2)
+    assert (areas["other"].files_added, areas["other"].lines_total) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "area"),
+    [
+        ("app/api/routes/ask.py", "app"),
+        ("alembic/versions/0001_init.py", "app"),
+        ("loadtest/load.py", "app"),
+        ("tests/test_api.py", "tests"),
+        ("app/test_thing.py", "tests"),
+        ("app/conftest.py", "tests"),
+        ("evals/dataset.jsonl", "evals"),
+        ("sample_docs/handbook.md", "evals"),
+        ("README.md", "docs"),
+        ("docs/screenshot.png", "docs"),
+        ("LICENSE", "docs"),
+        (".github/workflows/ci.yml", "config"),
+        (".copier-answers.yml", "config"),
+        ("Dockerfile", "config"),
+        ("compose.langfuse.yaml", "config"),
+        ("requirements-dev.txt", "config"),
+        ("pyproject.toml", "config"),
+        ("deploy/caddy/Caddyfile", "config"),
+        ("notes/plan.txt", "other"),
+    ],
+)
+def test_areas_are_decided_by_path(path: str, area: str) -> None:
+    assert provenance.area_of(path) == area
+
+
+def test_the_evidence_page_says_why_provenance_is_unknown(
+    tmp_path: Path, recorded: dict[str, Any]
+) -> None:
+    root = write_project(tmp_path / "project", dict(GOOD))
+    write_answers(root, recorded | {"_src_path": "https://example.invalid/owner/portfolio-harness"})
+    report = tmp_path / "audit.json"
+    CliRunner().invoke(main, ["audit", str(root), "--format", f"json:{report}"])
+    page = tmp_path / "page.html"
+    shown = CliRunner().invoke(main, ["report", "--audit", str(report), "-o", str(page)])
+    assert shown.exit_code == 0, shown.output
+    html = page.read_text(encoding="utf-8")
+    assert (
+        "<p>Provenance: unknown, the template source https://example.invalid/owner/"
+        "portfolio-harness is remote and the audit does not fetch it (offline)</p>"
+    ) in html
