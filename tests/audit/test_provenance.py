@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from harness import __version__
-from harness.audit import provenance
+from harness.audit import provenance, provenance_compare
 from harness.cli import main
 from tests.audit.project import GOOD, write_project
 from tests.templates.support import commit_all, template_repo
@@ -521,8 +521,8 @@ def tree(root: Path, files: dict[str, bytes]) -> list[str]:
 
 
 def test_binary_large_and_long_files_are_compared_but_not_line_counted(tmp_path: Path) -> None:
-    big = b"x" * (provenance.MAX_FILE_BYTES + 1)
-    long_old = b"".join(b"line %d\n" % i for i in range(provenance.MAX_DIFF_LINES + 1))
+    big = b"x" * (provenance_compare.MAX_FILE_BYTES + 1)
+    long_old = b"".join(b"line %d\n" % i for i in range(provenance_compare.MAX_DIFF_LINES + 1))
     pristine = tree(
         tmp_path / "pristine",
         {
@@ -546,7 +546,7 @@ def test_binary_large_and_long_files_are_compared_but_not_line_counted(tmp_path:
             "notes/plan.txt": b"mine\n",
         },
     )
-    areas, changes, not_counted = provenance.compare(
+    areas, changes, not_counted = provenance_compare.compare(
         tmp_path / "project", project, tmp_path / "pristine", pristine
     )
     assert [(c.path, c.change, c.lines) for c in changes] == [
@@ -556,8 +556,9 @@ def test_binary_large_and_long_files_are_compared_but_not_line_counted(tmp_path:
         ("evals/big.jsonl", "changed", None),
         ("notes/plan.txt", "added", (1, 0, 0)),
     ]
+    longest = provenance_compare.MAX_DIFF_LINES
     assert not_counted == [
-        ("app/long.py", f"longer than {provenance.MAX_DIFF_LINES} lines (lines not counted)"),
+        ("app/long.py", f"longer than {longest} lines (lines not counted)"),
         ("docs/shot.png", "binary file (lines not counted)"),
         ("evals/big.jsonl", "larger than 1 MB (lines not counted)"),
     ]
@@ -592,7 +593,7 @@ def test_binary_large_and_long_files_are_compared_but_not_line_counted(tmp_path:
     ],
 )
 def test_areas_are_decided_by_path(path: str, area: str) -> None:
-    assert provenance.area_of(path) == area
+    assert provenance_compare.area_of(path) == area
 
 
 def test_the_evidence_page_says_why_provenance_is_unknown(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness.audit.model import AuditReport, CheckResult
-from harness.audit.provenance import AREAS, Provenance
+from harness.audit.provenance import Provenance
+from harness.audit.provenance_compare import AREAS
 from harness.audit.report.json_report import counts
 
 MAX_EVIDENCE = 5
