@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import __version__
-from harness.audit import registry, scoring
+from harness.audit import provenance, registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
 from harness.audit.detectors.ci_systems import ci_files
@@ -91,6 +91,7 @@ def run_audit(options: AuditOptions) -> AuditReport:
         anchor_file=_anchor(index),
         min_coverage=min_coverage,
         excluded=sorted(index.excluded.items()),
+        provenance=provenance.measure(index, [*config.exclude, *options.exclude]),
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from harness.audit.provenance import Provenance
 
 
 class Severity(StrEnum):
@@ -173,6 +176,8 @@ class AuditReport:
     min_coverage: float | None = None
     # Paths left out of the audit with the reason (vendored copies, template sources, --exclude).
     excluded: list[tuple[str, str]] = field(default_factory=list)
+    # How much of a project generated from these templates is the owner's (None: not measured).
+    provenance: Provenance | None = None
 
     @property
     def coverage(self) -> Coverage:

@@ -74,6 +74,7 @@ def view(inputs: Inputs) -> dict[str, Any]:
         "generated_at": (inputs.eval or inputs.audit or {}).get("generated_at"),
         "harness_version": __version__,
         "audit": audit,
+        "provenance": provenance_view(inputs.audit),
         "eval": evaluation,
         "trend": _trend_view(inputs.history) if inputs.history else None,
         "load": _load_view(inputs.load) if inputs.load else None,
@@ -153,6 +154,42 @@ def _audit_view(data: dict[str, Any], repo_url: str | None) -> dict[str, Any]:
         "attention": [c for c in checks if c["status"] in ("fail", "unknown")],
         "passed_reasons": (data.get("result") or {}).get("reasons") or [],
     }
+
+
+def provenance_view(audit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The audit's `provenance` object (schema 2.1) as the page shows it: the owner's share
+    of lines and files per area against the pristine template, or why it is unknown or does not
+    apply. None for reports written before 2.1."""
+    found = (audit or {}).get("provenance")
+    if not isinstance(found, dict) or found.get("status") not in PROVENANCE_STATUSES:
+        return None
+    view: dict[str, Any] = {"status": found["status"], "reason": str(found.get("reason") or "")}
+    if found["status"] != "measured":
+        return view
+    areas = [
+        {"title": str(entry.get("title") or name), **_area_figures(entry)}
+        for name, entry in (found.get("areas") or {}).items()
+        if isinstance(entry, dict)
+    ]
+    total = _area_figures(found.get("total"))
+    return view | {
+        "template": found.get("template"),
+        "commit": found.get("commit"),
+        "share": _finite(found.get("owner_share")),
+        "total": total,
+        "rows": [*areas, {"title": "total", **total}],
+        "changes": [c for c in found.get("changes") or [] if isinstance(c, dict)],
+    }
+
+
+PROVENANCE_STATUSES = ("measured", "unknown", "not-applicable")
+
+
+def _area_figures(entry: object) -> dict[str, Any]:
+    data = entry if isinstance(entry, dict) else {}
+    files = data.get("files") if isinstance(data.get("files"), dict) else {}
+    lines = data.get("lines") if isinstance(data.get("lines"), dict) else {}
+    return {"files": files, "lines": lines}
 
 
 def _finite(value: object) -> float | None:

@@ -17,6 +17,19 @@ Schema version 2 (version 1 plus the `unknown` status, coverage and exclusions):
 - `skipped_files` [{path, reason}]: files not read (binary, too large, undecodable, symlinks)
 - `excluded` [{path, reason}]: folders and files left out of code checks (vendored copies,
   template sources, `--exclude`)
+
+Revision 2.1 adds `schema_revision` "2.1" and an optional top-level `provenance` object
+(`schema_version` stays "2", the major: fields are only added, so every reader of 2 reads a 2.1
+report; reports written before 2.1 have neither field):
+- `provenance` {status (measured | unknown | not-applicable), reason (why unknown or not
+  applicable, else null)}, and when measured also: template (rag-qa | agent-workflow |
+  production-app), source (the recorded `_src_path`), commit (the recorded `_commit`, null for the
+  packaged templates), owner_share (owner lines / total lines, null when no lines), total and
+  areas {app, tests, evals, docs, config, other: {title, files {added, changed, removed,
+  unchanged}, lines {added, changed, removed, owner (added + changed), total (the project's
+  line-counted lines)}}}, changes [{path, area, change (added | changed | removed), lines
+  {added, changed, removed} | null (binary, too large)}] (at most 200), changes_not_listed,
+  not_counted [{path, reason}]
 """
 
 from __future__ import annotations
@@ -24,9 +37,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.audit import provenance
 from harness.audit.model import AuditReport, CheckResult, Coverage, Evidence, Waiver
 
 SCHEMA_VERSION = "2"
+SCHEMA_REVISION = "2.1"  # major.minor; readers match `schema_version`, the major
 STATUSES = ("pass", "fail", "na", "unknown", "waived")
 
 
@@ -45,8 +60,9 @@ def counts(results: list[CheckResult]) -> dict[str, int]:
 
 
 def to_dict(report: AuditReport) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
+        "schema_revision": SCHEMA_REVISION,
         "kind": "harness-audit",
         "tool": {"name": "portfolio-harness", "version": report.tool_version},
         "generated_at": report.generated_at,
@@ -78,6 +94,9 @@ def to_dict(report: AuditReport) -> dict[str, Any]:
         "skipped_files": [{"path": p, "reason": r} for p, r in report.skipped_files],
         "excluded": [{"path": p, "reason": r} for p, r in report.excluded],
     }
+    if report.provenance is not None:
+        document["provenance"] = provenance.to_dict(report.provenance)
+    return document
 
 
 def _coverage(coverage: Coverage) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from harness.audit.model import AuditReport, CheckResult
+from harness.audit.provenance import Provenance
+from harness.audit.provenance_compare import AREAS
 from harness.audit.report.json_report import counts
 
 MAX_EVIDENCE = 5
@@ -43,6 +45,8 @@ def render(report: AuditReport) -> str:
     lines += _unknown(report)
     lines += _not_applicable(report)
     lines += _waivers(report)
+    if report.provenance is not None:
+        lines += _provenance(report.provenance)
     if report.excluded:
         lines += ["", f"{len(report.excluded)} paths were excluded:", ""]
         lines += [f"- `{path}`: {reason}" for path, reason in report.excluded[:20]]
@@ -126,4 +130,28 @@ def _waivers(report: AuditReport) -> list[str]:
         lines.append(
             f"| `{waiver.check}` | {state} | {_cell(waiver.reason)} | {waiver.expires or '—'} |"
         )
+    return lines
+
+
+def _provenance(found: Provenance) -> list[str]:
+    """The owner's share against the pristine template, per area (reviewers read this)."""
+    lines = ["", "### Provenance", "", _cell(found.describe())]
+    if found.status != "measured":
+        return lines
+    lines += [
+        "",
+        "| Area | Files added | Changed | Removed | Unchanged | Lines added | Changed | Removed "
+        "| Owner's lines |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    rows = [(AREAS[name], found.areas[name]) for name in AREAS]
+    for title, f in [*rows, ("**total**", found.total)]:
+        lines.append(
+            f"| {title} | {f.files_added} | {f.files_changed} | {f.files_removed} | "
+            f"{f.files_unchanged} | {f.lines_added} | {f.lines_changed} | {f.lines_removed} | "
+            f"{f.owner_lines} of {f.lines_total} |"
+        )
+    if found.not_counted:
+        lines += ["", f"{len(found.not_counted)} changed files whose lines were not counted:", ""]
+        lines += [f"- `{path}`: {reason}" for path, reason in found.not_counted[:20]]
     return lines

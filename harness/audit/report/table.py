@@ -65,6 +65,8 @@ def render(report: AuditReport, width: int = 120, color: bool = False) -> str:
         console.print(f"{len(report.excluded)} paths excluded (see --format json)")
     if report.skipped_files:
         console.print(f"{len(report.skipped_files)} files not read (see --format json)")
+    if report.provenance is not None:
+        console.print(report.provenance.describe(), markup=False, soft_wrap=True)
     verdict = "PASSED" if report.passed else "FAILED: " + "; ".join(report.failed_reasons)
     console.print(verdict)
     return printable(buffer.getvalue())
