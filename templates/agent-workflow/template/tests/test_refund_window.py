@@ -85,6 +85,18 @@ def test_the_window_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert refunds(tmp_path / "data") == [("1013", 59.0)]
 
 
+def test_a_shorter_window_is_what_customers_are_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFUND_WINDOW_DAYS", "14")
+    with make_client() as client:
+        shipped = wait_for(
+            client, submit(client, "Refund order 1003, it is defective."), "completed"
+        )
+        assert "once it has been delivered, within 14 days of the order" in reply(shipped)
+        # 1013 is 45 days old: outside a 14-day window as well, and told so with that number.
+        old = wait_for(client, submit(client, "Order 1013 is broken, refund it."), "completed")
+        assert "outside our 14-day refund window" in reply(old)
+
+
 @pytest.fixture
 def service() -> Iterator[AgentService]:
     get_settings.cache_clear()
