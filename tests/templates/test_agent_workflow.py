@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.templates.support import (
-    check_other_shared_answers,
     REPO,
+    check_other_shared_answers,
     commit_all,
     git,
     project_venv,
@@ -105,8 +107,12 @@ def test_dataset_matches_the_eval_contract(default_project: Path) -> None:
 def test_default_project_checks(default_project: Path, agent_venv: Path) -> None:
     bin_dir = agent_venv / "bin"
     static_checks(default_project, bin_dir, compose=("compose.yaml", "compose.langfuse.yaml"))
+    # Chromium is on this machine and on CI: without it the page's test must fail, not skip.
+    env = {}
+    if shutil.which("chromium") or os.environ.get("CHROME_BIN"):
+        env["TEST_REQUIRE_BROWSER"] = "1"
     out = run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-              cwd=default_project)  # fmt: skip
+              cwd=default_project, env=env)  # fmt: skip
     assert " passed" in out and " failed" not in out
 
 

@@ -64,6 +64,17 @@ def test_approval_pause_approve_refunds_exactly_once(client: TestClient, tmp_pat
     assert approval["args"] == {"order_id": "1001", "amount_usd": 89.0, "reason": "damaged item"}
     assert refunds(tmp_path / "data") == []  # nothing happens before a person decides
     assert run["approvals"][0]["status"] == "pending"
+    # What the reviewer decides on: the customer's own words and the order as the shop has it.
+    assert approval["ticket"] == {"subject": "help", "body": REFUND, "customer_email": None}
+    order = approval["order"]
+    assert (order["customer_name"], order["customer_email"]) == ("Ada Lovelace", "ada@example.com")
+    assert (order["item"], order["total_usd"], order["refunded_usd"]) == (
+        "Trail running shoes",
+        89.0,
+        0,
+    )
+    assert order["refund_window"]["open"] is True
+    assert order["refund_window"]["days_since_order"] == 5
 
     decided = client.post(
         f"/approvals/{approval['id']}", json={"decision": "approve", "comment": "photo checks out"}

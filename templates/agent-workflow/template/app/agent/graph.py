@@ -21,7 +21,7 @@ from langgraph.types import interrupt
 
 from app.agent.policy_types import LLMError, LLMTimeout, Policy
 from app.agent.shop import Shop
-from app.agent.tools import Tool, ToolContext, ToolResult, execute, validate_call
+from app.agent.tools import Tool, ToolContext, ToolError, ToolResult, execute, validate_call
 from app.core.tracing import get_langfuse
 
 
@@ -52,6 +52,7 @@ class Limits:
     tool_timeout: float
     tool_retries: int
     refund_limit_usd: float
+    refund_window_days: int = 30
 
 
 def signature(name: str, args: Any) -> str:
@@ -145,6 +146,15 @@ def build_graph(policy: Policy, shop: Shop, limits: Limits, checkpointer: Any) -
             if seen.count(seen[-1]) >= limits.loop_limit:
                 detail = f"tool-call loop: {tool.name} called {limits.loop_limit}x with same args"
                 return {**_stop("loop_detected", detail), "messages": messages, "calls": calls}
+            if tool.requires_approval and tool.precheck is not None:
+                try:
+                    tool.precheck(args, _context(state["run_id"], request["id"]))
+                except ToolError as exc:
+                    # Refused before a person is asked: the model hears why and tells the customer.
+                    refused = ToolResult(False, {"error": str(exc)})
+                    messages.append(_tool_message(request, refused))
+                    calls.append(_call_entry(request["id"], tool.name, dumped, refused))
+                    continue
             if tool.requires_approval:
                 awaiting.append({"id": request["id"], "name": tool.name, "args": dumped})
                 continue
@@ -184,8 +194,13 @@ def build_graph(policy: Policy, shop: Shop, limits: Limits, checkpointer: Any) -
             "awaiting": state["awaiting"][1:],
         }
 
+    def _context(run_id: str, call_id: str) -> ToolContext:
+        return ToolContext(
+            shop, run_id, call_id, limits.refund_limit_usd, limits.refund_window_days
+        )
+
     def _run_tool(call_id: str, tool: Tool, args: Any, run_id: str) -> ToolResult:
-        ctx = ToolContext(shop, run_id, call_id, limits.refund_limit_usd)
+        ctx = _context(run_id, call_id)
         with langfuse.start_as_current_observation(
             name=f"tool {tool.name}", as_type="tool", input=args.model_dump(mode="json")
         ) as span:

@@ -120,8 +120,13 @@ class OfflinePolicy:
 
     def _refund(self, info: Ticket, done: dict[str, list[dict[str, Any]]], call: Any) -> Decision:
         if "issue_refund" in done:
-            outcome = "refund_rejected" if done["issue_refund"][-1]["is_error"] else "refunded"
-            return call("draft_reply", **_reply(info, outcome))
+            result = done["issue_refund"][-1]
+            if not result["is_error"]:
+                return call("draft_reply", **_reply(info, "refunded"))
+            if "comment" in result:  # a person rejected it
+                return call("draft_reply", **_reply(info, "refund_rejected"))
+            # The tool refused (e.g. the window closed while the refund waited for approval).
+            return call("draft_reply", **_reply(info, "refund_refused", error=result["error"]))
         if "escalate" in done:
             return call("draft_reply", **_reply(info, "escalated"))
         if not info.order_id:
@@ -137,6 +142,9 @@ class OfflinePolicy:
         remaining = round(order["total_usd"] - order["refunded_usd"], 2)
         if order["status"] != "delivered" or remaining <= 0:
             return call("draft_reply", **_reply(info, "not_eligible", order=order))
+        # A lookup checkpointed before the window existed has none: the refund tool still checks.
+        if not order.get("refund_window", {"open": True})["open"]:
+            return call("draft_reply", **_reply(info, "outside_window", order=order))
         if remaining > self.refund_limit_usd:
             return call("escalate", reason="refund above limit", priority="high")
         return call(
@@ -155,8 +163,21 @@ REPLIES = {
 }
 
 
-def _reply(info: Ticket, case: str, done: Any = None, order: Any = None) -> dict[str, str]:
-    if case == "not_eligible" and order and order["refunded_usd"] >= order["total_usd"]:
+def _reply(
+    info: Ticket, case: str, done: Any = None, order: Any = None, error: str = ""
+) -> dict[str, str]:
+    if case == "outside_window" and order:
+        window = order["refund_window"]
+        body = (
+            f"Your order {order['id']} ({order['item']}) was placed on {order['placed_on']}, "
+            f"{window['days_since_order']} days ago. That is outside our {window['days']}-day "
+            f"refund window, which closed on {window['ends_on']}, so we cannot refund it. "
+            "If the item is faulty it may still be covered by its warranty: reply to this "
+            "message and we will help with a warranty claim."
+        )
+    elif case == "refund_refused":
+        body = f"We could not issue the refund: {error}. A colleague can answer any questions."
+    elif case == "not_eligible" and order and order["refunded_usd"] >= order["total_usd"]:
         # "It can be refunded once delivered" told customers already refunded to wait.
         body = (
             f"Your order {order['id']} has already been refunded in full "
@@ -164,9 +185,11 @@ def _reply(info: Ticket, case: str, done: Any = None, order: Any = None) -> dict
             "5 business days."
         )
     elif case == "not_eligible" and order:
+        window = order.get("refund_window")
+        within = f"within {window['days']} days of the order" if window else "in its window"
         body = (
             f"Your order {order['id']} is {order['status']}; it can be refunded once it "
-            "has been delivered, within 30 days."
+            f"has been delivered, {within}."
         )
     elif case == "answered" and done:
         articles = done["search_kb"][-1].get("articles", [])

@@ -20,6 +20,7 @@ from app.agent.graph import Limits, build_graph, outcome_of, recursion_limit
 from app.agent.providers import build_policy
 from app.agent.shop import Shop
 from app.agent.store import TERMINAL, Store
+from app.agent.tools import refund_window
 from app.core.config import Settings
 from app.core.costs import Ledger
 from app.core.sqlite_wal import enable_wal
@@ -77,6 +78,7 @@ class AgentService:
             tool_timeout=settings.TOOL_TIMEOUT_SECONDS,
             tool_retries=settings.TOOL_MAX_RETRIES,
             refund_limit_usd=settings.REFUND_LIMIT_USD,
+            refund_window_days=settings.REFUND_WINDOW_DAYS,
         )
         self.graph = build_graph(self.policy, self.shop, self.limits, checkpointer)
 
@@ -92,6 +94,18 @@ class AgentService:
             "configurable": {"thread_id": run_id},
             "recursion_limit": recursion_limit(self.limits.max_steps),
         }
+
+    def approval_view(self, approval: dict[str, Any]) -> dict[str, Any]:
+        """An approval with what a reviewer needs to decide: the customer's ticket and, for an
+        order, the order as the shop has it now (customer, item, refund window)."""
+        run = self.store.get_run(approval["run_id"]) or {}
+        order_id = (approval.get("args") or {}).get("order_id")
+        order = self.shop.order(str(order_id)) if order_id else None
+        if order is not None:
+            order["refund_window"] = refund_window(
+                order, self.shop.today(), self.limits.refund_window_days
+            )
+        return {**approval, "ticket": run.get("ticket"), "order": order}
 
     def start(self, ticket: dict[str, Any]) -> str:
         return self.store.create_run(ticket)

@@ -1,8 +1,11 @@
 """The local SQLite "shop" the tools act on: customers, orders, refunds, escalations.
 
-It is seeded from `fixtures.json` on first use, so a fresh clone has data to work with. Refunds
-carry a UNIQUE idempotency key (run id + tool call id): a tool call replayed after a crash or a
-resume can never pay twice.
+It is seeded from `fixtures.json` on first use, so a fresh clone has data to work with. Order
+dates there are relative (`placed_days_ago`) and become dates at seed time: fixed dates went stale,
+and an order meant to be a week old fell outside the refund window a month later. The shop has a
+clock (`today`) so the refund window can be tested on both sides of its last day. Refunds carry a
+UNIQUE idempotency key (run id + tool call id): a tool call replayed after a crash or a resume can
+never pay twice.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Callable
 from contextlib import closing
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +47,10 @@ CREATE TABLE IF NOT EXISTS escalations (
 class Shop:
     """Thread-safe access to the shop database (one short connection per call)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, today: Callable[[], date] = date.today) -> None:
         self.path = path
+        # The shop's clock: what "today" is for order ages and the refund window.
+        self.today = today
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._seed()
@@ -55,6 +62,11 @@ class Shop:
 
     def _seed(self) -> None:
         data = json.loads(FIXTURES.read_text())
+        today = self.today()
+        orders = [
+            {**order, "placed_on": (today - timedelta(days=order["placed_days_ago"])).isoformat()}
+            for order in data["orders"]
+        ]
         with self._lock, closing(self._connect()) as conn, conn:
             enable_wal(conn)
             conn.executescript(SCHEMA)
@@ -65,7 +77,7 @@ class Shop:
             conn.executemany(
                 "INSERT OR IGNORE INTO orders VALUES "
                 "(:id, :customer_id, :item, :total_usd, :status, :placed_on)",
-                data["orders"],
+                orders,
             )
 
     def order(self, order_id: str) -> dict[str, Any] | None:

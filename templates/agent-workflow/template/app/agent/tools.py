@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,10 +76,14 @@ class ToolContext:
     run_id: str
     call_id: str
     refund_limit_usd: float
+    refund_window_days: int = 30
 
     @property
     def key(self) -> str:
         return f"{self.run_id}:{self.call_id}"
+
+    def window(self, order: dict[str, Any]) -> dict[str, Any]:
+        return refund_window(order, self.shop.today(), self.refund_window_days)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class Tool:
     fn: Callable[[Any, ToolContext], dict[str, Any]]
     # Side-effecting tools pause the run for a human decision before they execute.
     requires_approval: bool = False
+    # Raises ToolError when the call can never succeed (an order outside the refund window):
+    # checked before a person is asked, so nobody approves what the tool would refuse anyway.
+    precheck: Callable[[Any, ToolContext], None] | None = None
     # The arguments that identify the decision (free text such as a reply body excluded): what
     # the eval's tool-call F1 compares, since no two models word a reason the same way.
     decision_args: tuple[str, ...] = ()
@@ -117,18 +125,35 @@ def search_kb(args: SearchKBArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"articles": [a for _, a in scored[: args.top_k]]}
 
 
+def refund_window(order: dict[str, Any], today: date, days: int) -> dict[str, Any]:
+    """Whether an order may still be refunded: placed at most `days` days before `today`.
+
+    The window counts whole days; an order placed exactly that many days ago is on its last day.
+    """
+    placed = date.fromisoformat(order["placed_on"])
+    ends_on = placed + timedelta(days=days)
+    return {
+        "days": days,
+        "days_since_order": (today - placed).days,
+        "ends_on": ends_on.isoformat(),
+        "open": today <= ends_on,
+    }
+
+
 def lookup_order(args: LookupOrderArgs, ctx: ToolContext) -> dict[str, Any]:
     order = ctx.shop.order(args.order_id)
     if order is None:
         raise ToolError(f"no order {args.order_id}")
-    return {"order": order}
+    # The model (and the offline policy) sees the window, so it need not do date arithmetic.
+    return {"order": {**order, "refund_window": ctx.window(order)}}
 
 
 def lookup_customer(args: LookupCustomerArgs, ctx: ToolContext) -> dict[str, Any]:
     customer = ctx.shop.customer(args.email)
     if customer is None:
         raise ToolError(f"no customer with email {args.email}")
-    return {"customer": customer}
+    orders = [{**o, "refund_window": ctx.window(o)} for o in customer["orders"]]
+    return {"customer": {**customer, "orders": orders}}
 
 
 def draft_reply(args: DraftReplyArgs, ctx: ToolContext) -> dict[str, Any]:
@@ -136,15 +161,28 @@ def draft_reply(args: DraftReplyArgs, ctx: ToolContext) -> dict[str, Any]:
     return {"draft": {"subject": args.subject, "body": args.body}}
 
 
-def issue_refund(args: IssueRefundArgs, ctx: ToolContext) -> dict[str, Any]:
+def check_refund(args: IssueRefundArgs, ctx: ToolContext) -> None:
+    """Refuse a refund the shop's policy does not allow, saying why."""
     order = ctx.shop.order(args.order_id)
     if order is None:
         raise ToolError(f"no order {args.order_id}")
     if order["status"] != "delivered":
         raise ToolError(f"order {args.order_id} is {order['status']}, not delivered")
+    window = ctx.window(order)
+    if not window["open"]:
+        raise ToolError(
+            f"order {args.order_id} was placed on {order['placed_on']}, "
+            f"{window['days_since_order']} days ago: outside the {window['days']}-day "
+            f"refund window (it closed on {window['ends_on']})"
+        )
     remaining = round(order["total_usd"] - order["refunded_usd"], 2)
     if args.amount_usd > remaining + 1e-9:
         raise ToolError(f"amount exceeds what is left to refund ({remaining} USD)")
+
+
+def issue_refund(args: IssueRefundArgs, ctx: ToolContext) -> dict[str, Any]:
+    # Checked again at execution: a person may approve after the window has closed.
+    check_refund(args, ctx)
     refund = ctx.shop.refund(ctx.key, args.order_id, args.amount_usd, args.reason)
     return {"refund": refund}
 
@@ -179,10 +217,12 @@ TOOLS: dict[str, Tool] = {
         ),
         Tool(
             "issue_refund",
-            "Refund a delivered order. A human approves it before it executes.",
+            "Refund a delivered order inside the refund window. A human approves it before it "
+            "executes.",
             IssueRefundArgs,
             issue_refund,
             requires_approval=True,
+            precheck=check_refund,
             decision_args=("order_id", "amount_usd"),
         ),
         Tool(

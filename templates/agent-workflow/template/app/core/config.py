@@ -41,6 +41,8 @@ class Settings(SharedSettings):
     TOOL_MAX_RETRIES: int = Field(default=2, ge=0, le=10)
     # Refunds above this are escalated to a human rather than proposed by the agent.
     REFUND_LIMIT_USD: float = Field(default=200.0, gt=0)
+    # Orders placed more than this many days ago are not refunded (the agent says why instead).
+    REFUND_WINDOW_DAYS: int = Field(default=30, ge=1, le=3650)
 
     @property
     def llm_model(self) -> str:

@@ -45,6 +45,50 @@ async function refreshRuns() {
   }
 }
 
+const money = (value) => `$${Number(value).toFixed(2)}`;
+
+// A tool call as a sentence a reviewer can read, never as JSON.
+function describeCall(name, args) {
+  if (!args) return name;
+  if (name === "issue_refund") return `Refund ${money(args.amount_usd)} on order ${args.order_id} (reason: ${args.reason})`;
+  if (name === "escalate") return `Escalate to a team lead, ${args.priority} priority (reason: ${args.reason})`;
+  if (name === "lookup_order") return `Look up order ${args.order_id}`;
+  if (name === "lookup_customer") return `Look up customer ${args.email}`;
+  if (name === "search_kb") return `Search the help centre for "${args.query}"`;
+  if (name === "draft_reply") return `Draft a reply: ${args.subject}`;
+  return `${name}: ${Object.entries(args).map(([k, v]) => `${k} = ${v}`).join(", ")}`;
+}
+
+// A labelled field; the value is text (line breaks kept by CSS), so markup in it stays inert.
+function field(label, value, cls) {
+  const row = el("div", undefined, `field ${cls || ""}`.trim());
+  row.append(el("span", label, "label"), el("span", value, "value"));
+  return row;
+}
+
+function ticketBlock(ticket) {
+  const block = el("div", undefined, "ticket");
+  block.append(el("p", ticket.subject || "(no subject)", "ticket-subject"));
+  if (ticket.customer_email) block.append(el("p", `From: ${ticket.customer_email}`, "muted"));
+  block.append(el("p", ticket.body, "ticket-body"));
+  return block;
+}
+
+function orderBlock(order) {
+  const refundWindow = order.refund_window;
+  const status = refundWindow.open
+    ? `open until ${refundWindow.ends_on}`
+    : `closed on ${refundWindow.ends_on}`;
+  const block = el("div", undefined, "order");
+  block.append(
+    field("Customer", `${order.customer_name} <${order.customer_email}>`, "customer"),
+    field("Order", `${order.id}: ${order.item}, ${money(order.total_usd)}, ${order.status}` +
+      (order.refunded_usd ? `, ${money(order.refunded_usd)} already refunded` : "")),
+    field("Placed", `${order.placed_on} (${refundWindow.days_since_order} days ago); ${refundWindow.days}-day refund window ${status}`),
+  );
+  return block;
+}
+
 async function refreshApprovals() {
   const approvals = await getJSON("/approvals");
   if (!approvals) return;
@@ -56,13 +100,17 @@ async function refreshApprovals() {
   list.replaceChildren();
   if (!approvals.length) list.append(el("li", "None.", "muted"));
   for (const a of approvals) {
-    const item = el("li");
+    const item = el("li", undefined, "card");
     item.dataset.approvalId = a.id;
-    item.append(el("span", `${a.tool} ${JSON.stringify(a.args)} (run ${a.run_id.slice(0, 8)})`, "mono"));
+    item.append(el("p", describeCall(a.tool, a.args), "action"));
+    if (a.order) item.append(orderBlock(a.order));
+    if (a.ticket) item.append(ticketBlock(a.ticket));
+    item.append(el("p", `run ${a.run_id.slice(0, 8)}`, "muted small"));
+    const controls = el("div", undefined, "controls");
     const comment = el("input");
     comment.placeholder = "comment";
     comment.className = "comment";
-    item.append(comment);
+    controls.append(comment);
     for (const decision of ["approve", "reject"]) {
       const button = el("button", decision === "approve" ? "Approve" : "Reject");
       button.className = decision;
@@ -74,10 +122,33 @@ async function refreshApprovals() {
         if (!response.ok) $("form-error").textContent = `approval failed: ${response.status}`;
         refreshApprovals();
       });
-      item.append(button);
+      controls.append(button);
     }
+    item.append(controls);
     list.append(item);
   }
+}
+
+// One event of a run as readable text; a drafted reply keeps its line breaks.
+function eventItem(type, data) {
+  if (type === "step") return el("li", `step ${data.step}: ${data.tool_calls.join(", ") || data.text}`);
+  if (type === "approval_requested") return el("li", `waiting for approval: ${describeCall(data.tool, data.args)}`);
+  if (type === "finished") return el("li", `finished: ${data.status} (${data.outcome})` + (data.detail ? `: ${data.detail}` : ""));
+  if (type !== "tool_call") return el("li", type);
+  const item = el("li");
+  const verdict = data.ok ? "ok" : "error";
+  if (data.name === "draft_reply" && data.ok && data.args) {
+    item.className = "reply";
+    item.append(el("span", `${verdict}: reply drafted (a person sends it)`));
+    const draft = el("div", undefined, "draft");
+    draft.append(el("p", data.args.subject, "draft-subject"), el("p", data.args.body, "draft-body"));
+    item.append(draft);
+    return item;
+  }
+  item.append(el("span", `${verdict}: ${describeCall(data.name, data.args)}`));
+  if (data.approval) item.append(el("span", ` (${data.approval} by a person)`, "muted"));
+  if (!data.ok && data.result && data.result.error) item.append(el("div", data.result.error, "error"));
+  return item;
 }
 
 // Server-sent events read through fetch: EventSource cannot send the Authorization header.
@@ -110,19 +181,21 @@ async function streamEvents(runId, onEvent, signal) {
 
 function watch(runId) {
   if (watching) watching.abort();
-  watching = new AbortController();
+  const controller = new AbortController();
+  watching = controller;
   $("run-id").textContent = runId;
+  $("run-ticket").replaceChildren();
   $("run-status").textContent = "queued";
   $("events").replaceChildren();
   const show = (type, data) => {
-    let text = type;
-    if (type === "step") text = `step ${data.step}: ${data.tool_calls.join(", ") || data.text}`;
-    if (type === "tool_call") text = `${data.ok ? "ok" : "error"} ${data.name} ${JSON.stringify(data.args)}`;
-    if (type === "approval_requested") { text = `waiting for approval: ${data.tool}`; $("run-status").textContent = "awaiting_approval"; refreshApprovals(); }
-    if (type === "finished") { text = `finished: ${data.status} (${data.outcome})`; $("run-status").textContent = data.status; refreshRuns(); }
-    $("events").append(el("li", text));
+    if (type === "approval_requested") { $("run-status").textContent = "awaiting_approval"; refreshApprovals(); }
+    if (type === "finished") { $("run-status").textContent = data.status; refreshRuns(); }
+    $("events").append(eventItem(type, data));
   };
-  streamEvents(runId, show, watching.signal).catch((error) => {
+  getJSON(`/runs/${runId}`).then((run) => {
+    if (run && watching === controller) $("run-ticket").replaceChildren(ticketBlock(run.ticket));
+  });
+  streamEvents(runId, show, controller.signal).catch((error) => {
     if (error.name !== "AbortError") $("auth-error").textContent = `event stream failed: ${error}`;
   });
 }

@@ -21,7 +21,8 @@ class DecisionIn(BaseModel):
 def list_approvals(
     service: ServiceDep, status: Literal["pending", "approved", "rejected"] = "pending"
 ) -> list[dict[str, Any]]:
-    return service.store.list_approvals(status)
+    # Each with the customer's ticket and order: a reviewer must see what they are approving.
+    return [service.approval_view(a) for a in service.store.list_approvals(status)]
 
 
 @router.post(
