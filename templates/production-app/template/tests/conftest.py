@@ -72,6 +72,14 @@ def create_user(client: TestClient, budget: float | None = None) -> dict[str, st
     return {"Authorization": f"Bearer {response.json()['api_key']}"}
 
 
+def feedback_count(client: object, value: str) -> float:
+    """app_feedback_total{value=...}: a process-wide counter, so tests compare differences."""
+    metrics = client.get("/metrics").text  # type: ignore[attr-defined]
+    line = f'app_feedback_total{{value="{value}"}} '
+    found = [float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line)]
+    return found[0] if found else 0.0
+
+
 @pytest.fixture
 def auth(client: TestClient) -> dict[str, str]:
     return create_user(client)

@@ -22,6 +22,9 @@ import numpy as np
 # Never reach a model hub: a missing local model must fail loudly, not download.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# transformers draws a "Loading weights" tqdm bar on stderr, in the middle of the JSON log; it
+# reads this once, when first imported (later, in _load_model).
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from app.core.costs import Ledger
@@ -31,6 +31,8 @@ class Citation:
     end: int
     page: int | None
     score: float
+    # (start, end) offsets into `text` of the sentences the answer cites this chunk for.
+    highlights: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -91,9 +93,14 @@ class RagService:
     ) -> Answer:
         cited, invalid = citations.validate(completion.text, sources)
         cited_ids = {s.chunk_id for s in cited}
+        claims = citations.claims(completion.text)
         answer = Answer(
             answer=completion.text,
-            citations=[c for c in retrieved if c.chunk_id in cited_ids],
+            citations=[
+                replace(c, highlights=citations.highlights(claims.get(c.number, []), c.text))
+                for c in retrieved
+                if c.chunk_id in cited_ids
+            ],
             retrieved=retrieved,
             usage={
                 "input_tokens": completion.input_tokens,

@@ -1,4 +1,5 @@
-// Upload, ask, and show the answer with clickable [n] citations. No framework, no build step.
+// Upload, delete, ask, and show the answer with clickable [n] citations whose cited sentences
+// are marked inside their chunk. No framework, no build step.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -14,11 +15,39 @@ async function refreshDocuments() {
   const list = $("documents");
   list.replaceChildren(
     ...docs.map((doc) => {
+      // Titles and names come from uploaded files: always text, never markup.
       const item = document.createElement("li");
-      item.textContent = `${doc.title} (${doc.filename}, ${doc.chunk_count} chunks)`;
+      item.dataset.documentId = doc.id;
+      const label = document.createElement("span");
+      label.textContent = `${doc.title} (${doc.filename}, ${doc.chunk_count} chunks)`;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "delete";
+      remove.textContent = "Delete";
+      remove.setAttribute("aria-label", `Delete ${doc.title}`);
+      remove.addEventListener("click", () => deleteDocument(doc));
+      item.append(label, remove);
       return item;
     }),
   );
+}
+
+async function deleteDocument(doc) {
+  // confirm() shows its text as plain text, so a hostile title cannot inject anything.
+  if (!window.confirm(`Delete "${doc.title}" (${doc.filename}) and its ${doc.chunk_count} chunks?`)) {
+    return;
+  }
+  const response = await fetch(`/documents/${encodeURIComponent(doc.id)}`, {
+    method: "DELETE",
+    headers: authHeaders(),
+  });
+  if (response.ok) {
+    $("upload-status").textContent = `Deleted ${doc.filename}.`;
+  } else {
+    const result = await response.json().catch(() => ({}));
+    $("upload-status").textContent = `Delete failed: ${result.detail || `HTTP ${response.status}`}`;
+  }
+  await refreshDocuments();
 }
 
 $("upload-form").addEventListener("submit", async (event) => {
@@ -61,18 +90,36 @@ function renderAnswer(result) {
       const where = c.page ? `page ${c.page}` : `chars ${c.start}-${c.end}`;
       const head = document.createElement("strong");
       head.textContent = `${c.title} (${where}, score ${c.score.toFixed(2)})`;
-      const text = document.createElement("p");
-      text.textContent = c.text;
-      item.append(head, text);
+      item.append(head, chunkText(c.text, c.highlights || []));
       return item;
     }),
   );
+}
+
+// The chunk as text nodes, with the sentences the answer cites wrapped in <mark>. The server's
+// offsets count code points; Array.from does too (String.slice would count UTF-16 units).
+function chunkText(text, spans) {
+  const chars = Array.from(text);
+  const paragraph = document.createElement("p");
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start < at || end > chars.length) continue;
+    paragraph.append(document.createTextNode(chars.slice(at, start).join("")));
+    const mark = document.createElement("mark");
+    mark.textContent = chars.slice(start, end).join("");
+    paragraph.append(mark);
+    at = end;
+  }
+  paragraph.append(document.createTextNode(chars.slice(at).join("")));
+  return paragraph;
 }
 
 function highlight(number) {
   for (const item of $("citations").children) {
     item.classList.toggle("active", item.id === `citation-${number}`);
   }
+  const mark = document.querySelector(`#citation-${number} mark`);
+  if (mark) mark.scrollIntoView({ block: "center" });
 }
 
 $("ask-form").addEventListener("submit", async (event) => {

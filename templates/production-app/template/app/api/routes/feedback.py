@@ -7,6 +7,8 @@ import logging
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.api.deps import MAX_ID, UserDep
 from app.api.routes.chat import ERRORS
@@ -33,6 +35,37 @@ class FeedbackOut(BaseModel):
     scored: bool
 
 
+def _earlier(session: Session, message_id: int, user_id: int) -> Feedback | None:
+    """This user's earlier rating of the message, if any."""
+    return session.scalar(
+        select(Feedback).where(Feedback.message_id == message_id, Feedback.user_id == user_id)
+    )
+
+
+def _save(body: FeedbackIn, user_id: int, comment: str) -> tuple[int, str | None, bool]:
+    """(feedback id, the answer's trace id, whether the rating is new)."""
+    with session_scope() as session:
+        row = session.execute(
+            select(Message.trace_id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Message.id == body.message_id,
+                Message.role == "assistant",
+                Conversation.user_id == user_id,
+            )
+        ).first()
+        if row is None:
+            raise NotFound("message not found")
+        item = _earlier(session, body.message_id, user_id)
+        new = item is None
+        if item is None:
+            item = Feedback(message_id=body.message_id, user_id=user_id)
+            session.add(item)
+        item.thumbs_up, item.comment = body.thumbs_up, comment
+        session.flush()
+        return item.id, row.trace_id, new
+
+
 @router.post(
     "/feedback",
     status_code=201,
@@ -41,30 +74,12 @@ class FeedbackOut(BaseModel):
 def feedback(body: FeedbackIn, user: UserDep, response: Response) -> FeedbackOut:
     """One rating per user and message: sending it again updates it (200), never counts twice."""
     comment = redact(body.comment).text
-    with session_scope() as session:
-        row = session.execute(
-            select(Message.trace_id)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(
-                Message.id == body.message_id,
-                Message.role == "assistant",
-                Conversation.user_id == user.id,
-            )
-        ).first()
-        if row is None:
-            raise NotFound("message not found")
-        item = session.scalar(
-            select(Feedback).where(
-                Feedback.message_id == body.message_id, Feedback.user_id == user.id
-            )
-        )
-        new = item is None
-        if item is None:
-            item = Feedback(message_id=body.message_id, user_id=user.id)
-            session.add(item)
-        item.thumbs_up, item.comment = body.thumbs_up, comment
-        session.flush()
-        feedback_id, trace_id = item.id, row.trace_id
+    try:
+        feedback_id, trace_id, new = _save(body, user.id, comment)
+    except IntegrityError:
+        # The same user rated the same answer in a parallel request (a double click, a retry)
+        # and the database's unique constraint refused the second row: update that rating.
+        feedback_id, trace_id, new = _save(body, user.id, comment)
     if new:
         FEEDBACK.labels("up" if body.thumbs_up else "down").inc()
     else:

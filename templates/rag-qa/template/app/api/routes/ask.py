@@ -41,6 +41,9 @@ class CitationOut(BaseModel):
     end: int
     page: int | None
     score: float
+    highlights: list[tuple[int, int]] = Field(
+        default_factory=list, description="(start, end) offsets in `text` of the sentences cited"
+    )
 
 
 class AskOut(BaseModel):
