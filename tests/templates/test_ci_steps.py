@@ -156,10 +156,15 @@ class Runner:
     def _upload(self, workspace: Path, with_: dict[str, Any]) -> None:
         store = self.artifacts / str(with_["name"])
         found = False
+        # upload-artifact >= 4.4 leaves out hidden files and folders, even when named.
+        keep_hidden = str(with_.get("include-hidden-files", "false")).lower() == "true"
+        ignore = None if keep_hidden else shutil.ignore_patterns(".*")
         for entry in str(with_["path"]).split():
             source = workspace / entry
+            if not keep_hidden and any(part.startswith(".") for part in Path(entry).parts):
+                continue
             if source.is_dir():
-                shutil.copytree(source, store / entry, dirs_exist_ok=True)
+                shutil.copytree(source, store / entry, dirs_exist_ok=True, ignore=ignore)
                 found = True
             elif source.is_file():
                 (store / entry).parent.mkdir(parents=True, exist_ok=True)
@@ -370,7 +375,7 @@ def test_every_generated_ci_job_passes(
         assert "Successfully installed" in out and "portfolio-harness-" in out, out[-2000:]
     store = tmp_path / "artifacts"
     assert (store / "harness-audit" / "harness-report" / "audit.json").is_file()
-    assert (store / "harness-eval" / ".harness-cache" / "eval" / "report.json").is_file()
+    assert (store / "harness-eval" / "harness-eval" / "report.json").is_file()
     badges = store / "harness-badges"
     assert (badges / "badges" / "audit.svg").is_file()
     readme = (badges / "README.md").read_text()
