@@ -341,7 +341,7 @@ def test_every_generated_ci_job_passes(
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
     assert workflow["env"]["HARNESS_REQUIREMENT"] == requirement
     assert workflow["env"]["HARNESS_REPORT_REQUIREMENT"] == requirement.replace(
-        "[eval]", "[eval,report]"
+        "[eval]", "[report]"
     )
     # One earlier run of main, whose harness-eval artifact carries a one-run history.
     earlier = tmp_path / "earlier-runs"
@@ -401,13 +401,17 @@ def test_every_generated_ci_job_passes(
         assert "GET /torch/ " in index_log.read_text()
 
 
-def test_make_install_then_audit_eval_badges(tmp_path: Path, harness_wheel: Path) -> None:
+def test_make_install_then_audit_eval_badges_report(tmp_path: Path, harness_wheel: Path) -> None:
     """The generated Makefile, as its README tells a user to run it."""
     requirement = f"portfolio-harness[eval] @ {harness_wheel.as_uri()}"
     project = generate("agent-workflow", tmp_path / "project", requirement)
     env = {"PY": sys.executable, "VIRTUAL_ENV": ""}
     run(["make", "install"], cwd=project, env=env, timeout=1800)
     run(["make", "audit", "eval", "badges"], cwd=project, env=env, timeout=1800)
+    # The report extra comes on demand, beside the harness the requirement installed.
+    run(["make", "report", "REPORT_OPEN="], cwd=project, env=env, timeout=1800)
+    page = (project / "report.html").read_text()
+    assert 'id="audit"' in page and 'id="eval"' in page and 'id="trend"' in page
     report = json.loads((project / "audit.json").read_text())
     assert report["score"]["overall"] >= 90
     assert (project / "badges" / "audit.svg").is_file()
