@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.report.conftest import Reports
-from tests.templates.support import generate
+from tests.templates.support import REPO, generate
 
 
 def _make_report(project: Path, tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
@@ -66,3 +67,17 @@ def test_make_report_before_any_eval_shows_the_audit(tmp_path: Path) -> None:
     html = (project / "report.html").read_text()
     assert 'id="audit"' in html and 'id="eval"' not in html
     assert seen.read_text() == (project / "report.html").resolve().as_uri()
+
+
+def test_each_template_shows_a_screenshot_of_its_own_page() -> None:
+    """docs/report.png: the page built from the generated project's own reports (made with
+    headless Chromium at 1280 px), linked from the README's evidence section."""
+    partial = (REPO / "templates/_shared/partials/evidence.md").read_text()
+    assert "](docs/report.png)" in partial
+    for kind in ("rag-qa", "agent-workflow", "production-app"):
+        png = (REPO / "templates" / kind / "template/docs/report.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", kind
+        width, height = struct.unpack(">II", png[16:24])
+        assert (width, height) == (1280, 1400), kind
+        readme = (REPO / "templates" / kind / "template").glob("README.md*")
+        assert any("_partials/evidence.md" in p.read_text() for p in readme), kind
