@@ -32,6 +32,18 @@ def _default_repo_url() -> str | None:
     "-o", "--out", type=FILE, default=Path("report.html"), show_default=True, help="HTML file."
 )
 @click.option("--open", "open_page", is_flag=True, help="Open the page in a browser afterwards.")
+@click.option(
+    "--summary-md",
+    "summary_path",
+    type=FILE,
+    help="Also write the eval's deltas against --against's last run as Markdown (a job summary).",
+)
+@click.option(
+    "--against",
+    "against_path",
+    type=FILE,
+    help="History JSONL of the branch to compare with (main's); its last run is the reference.",
+)
 def report_command(
     audit_path: Path | None,
     eval_path: Path | None,
@@ -41,6 +53,8 @@ def report_command(
     title: str | None,
     out: Path,
     open_page: bool,
+    summary_path: Path | None,
+    against_path: Path | None,
 ) -> None:
     """Write one self-contained HTML evidence page (no network needed to view it)."""
     try:
@@ -61,6 +75,14 @@ def report_command(
             f"--repo-url {repo_url!r} is not an http(s) URL",
             "pass e.g. https://github.com/owner/name",
         )
+    if summary_path and not eval_path:
+        raise ReportInputError("--summary-md compares eval runs", "pass --eval eval.json too")
+    if against_path and not summary_path:
+        raise ReportInputError(
+            "--against is only read for the summary", "pass --summary-md FILE too"
+        )
+    # Read before anything is written, so a wrong reference leaves no half-done output.
+    against = read_history(against_path) if against_path else None
     inputs = Inputs(
         audit=load_report(audit_path, "harness-audit") if audit_path else None,
         eval=load_report(eval_path, "harness-eval") if eval_path else None,
@@ -72,5 +94,10 @@ def report_command(
     html = render(inputs)
     write_page(out, html)
     click.echo(f"wrote {out} ({len(html.encode('utf-8')) / 1024:.0f} KiB)")
+    if summary_path and inputs.eval is not None:
+        from harness.report.summary import summary_markdown
+
+        write_page(summary_path, summary_markdown(inputs.eval, against))
+        click.echo(f"wrote {summary_path}")
     if open_page:
         webbrowser.open(out.resolve().as_uri())

@@ -182,3 +182,129 @@ def test_open_hands_the_page_to_the_browser(reports: Reports, tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stderr
     assert seen.read_text() == out.resolve().as_uri()
+
+
+# --- the job summary: this run's eval against main's last run -----------------------------
+
+
+def _main_history(path: Path) -> Path:
+    older = {"schema_version": "1", "kind": "harness-eval-history", "commit": "b" * 40,
+             "generated_at": "2026-10-29T12:00:00Z", "n": 100, "baseline": True,
+             "metrics": {"hit@5": {"mean": 0.5, "coverage": 1.0}},
+             "latency_ms": {"p50": 9.0, "p95": 30.0}, "cost_per_query_usd": 0.00005}  # fmt: skip
+    last = {**older, "commit": "a" * 40, "generated_at": "2026-10-30T12:00:00Z",
+            "baseline": False,
+            "metrics": {"hit@5": {"mean": 0.66, "coverage": 1.0},
+                        "faithfulness": {"mean": 0.7, "coverage": 0.5}},
+            "latency_ms": {"p50": 15.0, "p95": 40.0}, "cost_per_query_usd": 0.00004}  # fmt: skip
+    path.write_text(json.dumps(older) + "\n" + json.dumps(last) + "\n")
+    return path
+
+
+def _this_run(reports: Reports, path: Path) -> Path:
+    """The real eval report, its headline figures set to round numbers the table can show."""
+    data = json.loads(reports.eval.read_text())
+    data["commit"] = "c" * 40
+    data["generated_at"] = "2026-11-01T00:00:00Z"
+    data["metrics"] = {name: data["metrics"][name] for name in ("hit@5", "mrr")}
+    data["metrics"]["hit@5"].update(mean=0.98, coverage=1.0)
+    data["metrics"]["mrr"].update(mean=0.98, coverage=0.99)
+    data["latency_ms"].update(p50=12.0, p95=40.0)
+    data["cost"]["per_query_usd"] = 0.000036
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_summary_lists_deltas_against_mains_last_run(reports: Reports, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    result = harness(
+        "report",
+        "--eval",
+        str(_this_run(reports, tmp_path / "eval.json")),
+        "--against",
+        str(_main_history(tmp_path / "main.jsonl")),
+        "--summary-md",
+        str(summary),
+        "-o",
+        str(tmp_path / "site" / "index.html"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        rf"wrote .*index\.html \(\d+ KiB\)\nwrote {re.escape(str(summary))}\n", result.stdout
+    )
+    assert summary.read_text() == (
+        "### Eval against `main`\n"
+        "\n"
+        "`main`'s last run: `aaaaaaaaaaaa`, 2026-10-30T12:00:00Z. "
+        "This run: `cccccccccccc`, 2026-11-01T00:00:00Z.\n"
+        "\n"
+        "| | `main` | this run | Δ |\n"
+        "|---|---:|---:|---:|\n"
+        "| hit@5 mean | 0.660 | 0.980 | +0.320 |\n"
+        "| hit@5 coverage | 100.0 % | 100.0 % | ±0 |\n"
+        "| mrr mean | — | 0.980 | — |\n"
+        "| mrr coverage | — | 99.0 % | — |\n"
+        "| faithfulness mean | 0.700 | — | — |\n"
+        "| faithfulness coverage | 50.0 % | — | — |\n"
+        "| latency p50 | 15.0 ms | 12.0 ms | \u22123.0 ms |\n"
+        "| latency p95 | 40.0 ms | 40.0 ms | ±0 |\n"
+        "| cost per query | $0.000040 | $0.000036 | \u2212$0.000004 |\n"
+    )
+
+
+def test_summary_of_a_first_run_says_there_is_nothing_to_compare(
+    reports: Reports, tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.md"
+    result = harness(
+        "report",
+        "--eval",
+        str(_this_run(reports, tmp_path / "eval.json")),
+        "--summary-md",
+        str(summary),
+        "-o",
+        str(tmp_path / "r.html"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = summary.read_text().splitlines()
+    assert lines[:6] == [
+        "### Eval against `main`",
+        "",
+        "No run of `main` to compare with yet: this run starts the history.",
+        "",
+        "| | `main` | this run | Δ |",
+        "|---|---:|---:|---:|",
+    ]
+    assert lines[6] == "| hit@5 mean | — | 0.980 | — |"
+    assert lines[-1] == "| cost per query | — | $0.000036 | — |"
+
+
+def test_summary_counts_unreadable_lines_of_mains_history(reports: Reports, tmp_path: Path) -> None:
+    main = _main_history(tmp_path / "main.jsonl")
+    main.write_text(main.read_text() + "{cut mid-li\n")
+    summary = tmp_path / "summary.md"
+    result = harness("report", "--eval", str(reports.eval), "--against", str(main),
+                     "--summary-md", str(summary), "-o", str(tmp_path / "r.html"),
+                     cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = summary.read_text()
+    assert "`main`'s last run: `aaaaaaaaaaaa`" in text  # the last readable run
+    assert text.endswith("\n\n1 unreadable line(s) of `main`'s history skipped.\n")
+
+
+def test_summary_options_misused_are_usage_errors(reports: Reports, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    cases = [
+        (["--audit", str(reports.audit), "--summary-md", "s.md"],
+         "error: --summary-md compares eval runs — pass --eval eval.json too\n"),
+        (["--eval", str(reports.eval), "--against", str(reports.history)],
+         "error: --against is only read for the summary — pass --summary-md FILE too\n"),
+        (["--eval", str(reports.eval), "--summary-md", "s.md", "--against", "gone.jsonl"],
+         "error: gone.jsonl does not exist — run `harness eval` once; it appends to the history\n"),
+    ]  # fmt: skip
+    for args, stderr in cases:
+        result = harness("report", *args, "-o", str(out), cwd=tmp_path)
+        assert (result.returncode, result.stderr) == (2, stderr)
+        assert not out.exists() and not (tmp_path / "s.md").exists()

@@ -7,7 +7,9 @@ pinned Python put first on PATH, the job's services are the local PostgreSQL and
 ports the job maps, the runner image's Chrome and chromedriver are the local Chromium's.
 Artifacts pass between jobs through a local store (upload-artifact / download-artifact), so the
 badges job renders the audit and eval reports of this run. Steps that publish to GitHub are
-skipped and listed; the test asserts that list exactly.
+skipped and listed; the test asserts that list exactly. The run is a push to `main`; the `gh`
+CLI is a stand-in that serves one earlier run of main (its harness-eval artifact with a
+history), so the eval history is restored and the evidence page's summary compares with it.
 
 The harness is installed as the `harness_requirement` answer says: a wheel of this checkout,
 built at test time. rag-qa's torch comes from the `TORCH_INDEX` variable, pointed at a local
@@ -38,7 +40,34 @@ pytestmark = [pytest.mark.slow, pytest.mark.ci_steps]
 
 KINDS = ["rag-qa", "agent-workflow", "production-app"]
 # Steps that talk to GitHub itself, which no local run can stand in for.
-PUBLISHING = ("github/codeql-action/upload-sarif",)
+PUBLISHING = (
+    "github/codeql-action/upload-sarif",
+    "actions/upload-pages-artifact",
+    "actions/deploy-pages",
+)
+# What the emulated run is: a push to main, so the Pages steps are reached (and skipped).
+GITHUB_CONTEXT = {
+    "github.event_name": "push",
+    "github.ref": "refs/heads/main",
+    "github.repository": "someone/project",
+    "github.token": "emulated-token",
+}
+# The `gh` CLI: `run list` names the runs under $GH_EMULATED_RUNS, `run download ID --name N
+# --dir D` copies that run's artifact N; anything else fails as an unauthorised gh would.
+FAKE_GH = """#!/bin/sh
+set -e
+root="$GH_EMULATED_RUNS"
+if [ "$1 $2" = "run list" ]; then ls "$root"; exit 0; fi
+if [ "$1 $2" = "run download" ]; then
+  run_id="$3"; shift 3
+  while [ $# -gt 0 ]; do
+    case "$1" in --name) name="$2"; shift 2;; --dir) dir="$2"; shift 2;; *) shift;; esac
+  done
+  [ -d "$root/$run_id/$name" ] || { echo "no artifact $name in run $run_id" >&2; exit 1; }
+  mkdir -p "$dir"; cp -R "$root/$run_id/$name/." "$dir/"; exit 0
+fi
+echo "gh stand-in: unsupported: $*" >&2; exit 1
+"""
 # The local servers a job's services stand for, by image name, with the port they listen on.
 LOCAL_SERVICES = {"pgvector/pgvector": 5432, "postgres": 5432, "redis": 6379}
 
@@ -59,9 +88,13 @@ class Runner:
     work: Path
     variables: dict[str, str]
     artifacts: Path
+    earlier_runs: Path
     results: list[StepResult] = field(default_factory=list)
 
     def run_job(self, name: str, job: dict[str, Any], workflow_env: dict[str, Any]) -> None:
+        if "if" in job and not self._condition(job["if"]):
+            self.results.append(StepResult(name, "(job)", "skipped"))
+            return
         root = self.work / name
         workspace = root / "workspace"
         shutil.copytree(self.project, workspace, symlinks=True)  # actions/checkout
@@ -123,10 +156,15 @@ class Runner:
     def _upload(self, workspace: Path, with_: dict[str, Any]) -> None:
         store = self.artifacts / str(with_["name"])
         found = False
+        # upload-artifact >= 4.4 leaves out hidden files and folders, even when named.
+        keep_hidden = str(with_.get("include-hidden-files", "false")).lower() == "true"
+        ignore = None if keep_hidden else shutil.ignore_patterns(".*")
         for entry in str(with_["path"]).split():
             source = workspace / entry
+            if not keep_hidden and any(part.startswith(".") for part in Path(entry).parts):
+                continue
             if source.is_dir():
-                shutil.copytree(source, store / entry, dirs_exist_ok=True)
+                shutil.copytree(source, store / entry, dirs_exist_ok=True, ignore=ignore)
                 found = True
             elif source.is_file():
                 (store / entry).parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +215,10 @@ class Runner:
             "RUNNER_TEMP": str(temp),
             "RUNNER_OS": "Linux",
             "CHROMEWEBDRIVER": str(tools),
+            "GH_EMULATED_RUNS": str(self.earlier_runs),
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": GITHUB_CONTEXT["github.repository"],
+            "GITHUB_REPOSITORY_OWNER": GITHUB_CONTEXT["github.repository"].split("/")[0],
             **env,
         }
         done = subprocess.run(
@@ -202,6 +244,8 @@ class Runner:
             assert chromium and driver, "needs Chromium and chromedriver (scripts/test installs)"
             (tools / "google-chrome").symlink_to(chromium)
             (tools / "chromedriver").symlink_to(driver)
+            (tools / "gh").write_text(FAKE_GH)
+            (tools / "gh").chmod(0o755)
         return tools
 
     # --- the few expressions the generated workflows use --------------------------------------
@@ -215,6 +259,8 @@ class Runner:
             fallback = re.fullmatch(r"vars\.(\w+)\s*\|\|\s*'([^']*)'", expression)
             if fallback:
                 return self.variables.get(fallback.group(1)) or fallback.group(2)
+            if expression in GITHUB_CONTEXT:
+                return GITHUB_CONTEXT[expression]
             raise AssertionError(f"no local evaluation for ${{{{ {expression} }}}}")
 
         return re.sub(r"\$\{\{(.+?)\}\}", evaluate, text)
@@ -223,7 +269,15 @@ class Runner:
     def _condition(condition: Any) -> bool:
         expression = str(condition).strip().removeprefix("${{").removesuffix("}}").strip()
         # Every step before has passed (a failure stops the test), so these all hold.
-        assert expression in ("!cancelled()", "always()", "success()"), expression
+        if expression in ("!cancelled()", "always()", "success()"):
+            return True
+        # Comparisons of the github context, joined by &&: what the Pages steps ask.
+        terms = [t.strip() for t in expression.split("&&")]
+        for term in terms:
+            match = re.fullmatch(r"(github\.\w+)\s*==\s*'([^']*)'", term)
+            assert match and match.group(1) in GITHUB_CONTEXT, expression
+            if GITHUB_CONTEXT[match.group(1)] != match.group(2):
+                return False
         return True
 
 
@@ -286,16 +340,32 @@ def test_every_generated_ci_job_passes(
     project = generate(kind, tmp_path / "project", requirement)
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
     assert workflow["env"]["HARNESS_REQUIREMENT"] == requirement
-    runner = Runner(project, tmp_path / "jobs", {"TORCH_INDEX": index_url}, tmp_path / "artifacts")
+    assert workflow["env"]["HARNESS_REPORT_REQUIREMENT"] == requirement.replace(
+        "[eval]", "[report]"
+    )
+    # One earlier run of main, whose harness-eval artifact carries a one-run history.
+    earlier = tmp_path / "earlier-runs"
+    (earlier / "4100" / "harness-eval").mkdir(parents=True)
+    previous = {"schema_version": "1", "kind": "harness-eval-history", "commit": "e" * 40,
+                "generated_at": "2026-11-01T00:00:00Z", "n": 1, "metrics": {},
+                "latency_ms": {"p50": 1.0, "p95": 2.0}, "cost_per_query_usd": 0.0,
+                "baseline": False}  # fmt: skip
+    (earlier / "4100" / "harness-eval" / "history.jsonl").write_text(json.dumps(previous) + "\n")
+    runner = Runner(project, tmp_path / "jobs", {"TORCH_INDEX": index_url},
+                    tmp_path / "artifacts", earlier)  # fmt: skip
     jobs = workflow["jobs"]
-    assert list(jobs) == ["lint", "test", "audit", "eval", "badges"]
+    assert list(jobs) == ["lint", "test", "audit", "eval", "badges", "report", "pages"]
     for name, job in jobs.items():
         for needed in job.get("needs", []):
             assert list(jobs).index(needed) < list(jobs).index(name)
         runner.run_job(name, job, workflow.get("env") or {})
 
     skipped = [(r.job, r.name) for r in runner.results if r.status == "skipped"]
-    assert skipped == [("audit", "Upload SARIF")]
+    assert skipped == [
+        ("audit", "Upload SARIF"),
+        ("report", "Upload the page for GitHub Pages"),
+        ("pages", "Deploy to GitHub Pages"),
+    ]
     ran = {(r.job, r.name): r.output for r in runner.results if r.status == "ran"}
     tests = ran[("test", "Tests")]
     assert " passed" in tests and " failed" not in tests and " error" not in tests, tests[-3000:]
@@ -305,22 +375,43 @@ def test_every_generated_ci_job_passes(
         assert "Successfully installed" in out and "portfolio-harness-" in out, out[-2000:]
     store = tmp_path / "artifacts"
     assert (store / "harness-audit" / "harness-report" / "audit.json").is_file()
-    assert (store / "harness-eval" / ".harness-cache" / "eval" / "report.json").is_file()
+    assert (store / "harness-eval" / "harness-eval" / "report.json").is_file()
     badges = store / "harness-badges"
     assert (badges / "badges" / "audit.svg").is_file()
-    assert "harness:badges:start" in (badges / "README.md").read_text()
+    readme = (badges / "README.md").read_text()
+    assert "harness:badges:start" in readme
+    assert (
+        "[Evidence page: audit, evals, trends and cost](https://someone.github.io/project/)"
+        in (readme)
+        or kind == "production-app"
+    )  # its README places the badge markers itself
+    # The evidence page: an artifact of this run, with the restored history's run plus this one.
+    site = store / "evidence-page" / "site"
+    page = (site / "index.html").read_text()
+    assert 'id="audit"' in page and 'id="eval"' in page and 'id="trend"' in page
+    runs = [json.loads(line) for line in (site / "history.jsonl").read_text().splitlines()]
+    assert len(runs) == 2 and runs[0] == previous
+    restored = ran[("eval", "Restore the eval history of main's last run")]
+    assert "eval history of run 4100: 1 run(s)" in restored
+    summary = (tmp_path / "jobs" / "report" / "runner-temp" / "summary.md").read_text()
+    assert summary.startswith("### Eval against `main`\n\n`main`'s last run: `eeeeeeeeeeee`")
+    assert "| latency p95 | 2.0 ms |" in summary
     if kind == "rag-qa":
         # torch came from the TORCH_INDEX variable: the local index was asked for it.
         assert "GET /torch/ " in index_log.read_text()
 
 
-def test_make_install_then_audit_eval_badges(tmp_path: Path, harness_wheel: Path) -> None:
+def test_make_install_then_audit_eval_badges_report(tmp_path: Path, harness_wheel: Path) -> None:
     """The generated Makefile, as its README tells a user to run it."""
     requirement = f"portfolio-harness[eval] @ {harness_wheel.as_uri()}"
     project = generate("agent-workflow", tmp_path / "project", requirement)
     env = {"PY": sys.executable, "VIRTUAL_ENV": ""}
     run(["make", "install"], cwd=project, env=env, timeout=1800)
     run(["make", "audit", "eval", "badges"], cwd=project, env=env, timeout=1800)
+    # The report extra comes on demand, beside the harness the requirement installed.
+    run(["make", "report", "REPORT_OPEN="], cwd=project, env=env, timeout=1800)
+    page = (project / "report.html").read_text()
+    assert 'id="audit"' in page and 'id="eval"' in page and 'id="trend"' in page
     report = json.loads((project / "audit.json").read_text())
     assert report["score"]["overall"] >= 90
     assert (project / "badges" / "audit.svg").is_file()
