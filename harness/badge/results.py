@@ -18,7 +18,9 @@ from harness.errors import ReadmeError
 
 START = "<!-- harness:results:start -->"
 END = "<!-- harness:results:end -->"
-NOTE = "<!-- Written by `harness readme` from the reports named below; edit outside the markers. -->"
+NOTE = (
+    "<!-- Written by `harness readme` from the reports named below; edit outside the markers. -->"
+)
 # Lines naming the report a table was rendered from; the audit reads them back.
 _SOURCE = re.compile(r"^(Eval|Load test) report: `([^`]+)`")
 
@@ -177,4 +179,3 @@ def rewrite(text: str, body: list[str]) -> str:
     inside = "".join(line + newline for line in body)
     end_line = chunks[block.end]
     return "".join(chunks[: block.start + 1]) + inside + end_line + "".join(chunks[block.end + 1 :])
-

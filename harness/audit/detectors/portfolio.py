@@ -123,7 +123,11 @@ class BackedParams(BaseModel):
 def _report_path(readme_path: str, source: str) -> str | None:
     """The repo-relative path a block's source names, None when it leaves the repository."""
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(readme_path), source))
-    return None if joined.startswith("../") or joined in ("..", ".") or source.startswith("/") else joined
+    return (
+        None
+        if joined.startswith("../") or joined in ("..", ".") or source.startswith("/")
+        else joined
+    )
 
 
 def _values(data: Any) -> list[float]:
