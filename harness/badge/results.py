@@ -61,9 +61,15 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").replace("`", "'")
 
 
+def _section(report: dict[str, Any], key: str) -> dict[str, Any]:
+    """A report's sub-object, or {} when a hand-made or older report lacks it."""
+    value = report.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def eval_lines(report: dict[str, Any], source: str) -> list[str]:
     """The eval part of the block: metrics with coverage, latency and $ per query."""
-    dataset = report.get("dataset") if isinstance(report.get("dataset"), dict) else {}
+    dataset = _section(report, "dataset")
     commit = report.get("commit")
     made = f"commit `{commit[:12]}`" if isinstance(commit, str) and commit else "no commit"
     when = _cell(report.get("generated_at") or "unknown date")
@@ -76,7 +82,7 @@ def eval_lines(report: dict[str, Any], source: str) -> list[str]:
         "| metric | mean | 95% CI | coverage |",
         "|---|--:|--:|--:|",
     ]
-    metrics = report.get("metrics") if isinstance(report.get("metrics"), dict) else {}
+    metrics = _section(report, "metrics")
     for name, summary in metrics.items():
         if not isinstance(summary, dict):
             continue
@@ -88,8 +94,8 @@ def eval_lines(report: dict[str, Any], source: str) -> list[str]:
         coverage = f"{measured}/{total}" if isinstance(measured, int) else "—"
         mean = _fixed(summary.get("mean")) if _number(summary.get("mean")) is not None else "—"
         lines.append(f"| {_cell(name)} | {mean} | {interval} | {coverage} |")
-    latency = report.get("latency_ms") if isinstance(report.get("latency_ms"), dict) else {}
-    cost = report.get("cost") if isinstance(report.get("cost"), dict) else {}
+    latency = _section(report, "latency_ms")
+    cost = _section(report, "cost")
     priced, unpriced = cost.get("priced"), cost.get("unpriced")
     pricing = f" ({priced} priced, {unpriced} unpriced)" if isinstance(unpriced, int) else ""
     lines += [

@@ -1,8 +1,8 @@
 """Portfolio READMEs the owner completes: the to-do prompts, the results block `harness readme`
 fills from a real eval report, and the audit checks that read both back.
 
-Each test generates the agent-workflow template (the fastest to copy), edits it as an owner
-would, and drives the CLI in a subprocess."""
+Each test generates a template, edits it as an owner would, and drives the CLI in a
+subprocess; the eval-driven tests use agent-workflow with the owner's own dataset and target."""
 
 from __future__ import annotations
 
@@ -53,7 +53,12 @@ def replace_todo(readme: Path, name: str, text: str) -> None:
     readme.write_text("".join([*lines[:start], text + "\n", *lines[end + 1 :]]))
 
 
-def test_fresh_project_lists_its_todos_and_stays_at_100(project: Path) -> None:
+KINDS = ["rag-qa", "agent-workflow", "production-app"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fresh_project_lists_its_todos_and_stays_at_100(kind: str, tmp_path: Path) -> None:
+    project = generate(kind, tmp_path / "proj")
     results = audit(project, full=True)
     own = results["portfolio-own-text"]
     assert own["status"] == "waived"
@@ -67,7 +72,9 @@ def test_fresh_project_lists_its_todos_and_stays_at_100(project: Path) -> None:
     assert results["readme-results-backed"]["status"] == "na"
 
 
-def test_filling_every_section_flips_the_check(project: Path) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_filling_every_section_flips_the_check(kind: str, tmp_path: Path) -> None:
+    project = generate(kind, tmp_path / "proj")
     readme = project / "README.md"
     replace_todo(readme, "problem", "Our two support staff drown in order-status tickets.")
     own = audit(project)["portfolio-own-text"]
@@ -177,3 +184,54 @@ def test_readme_without_markers_is_refused_untouched(tmp_path: Path) -> None:
         "belong; nothing was changed\n"
     )
     assert readme.read_text() == "# mine\n\nhit@5 0.9\n"
+
+
+LOAD_STAGES = [  # what `loadtest/load.py --json FILE` writes: asdict(StageResult) per stage
+    {"rate": 50, "seconds": 30.0, "sent": 1500, "ok": 1498, "errors": 2, "dropped": 0,
+     "status": {"200": 1498, "503": 2}, "achieved_rps": 49.9, "p50_ms": 41.2, "p95_ms": 88.5,
+     "p99_ms": 130.25, "max_ms": 410.0},
+]  # fmt: skip
+
+
+def test_load_test_stages_fill_the_block(tmp_path: Path) -> None:
+    project = generate("production-app", tmp_path / "proj")
+    (project / "load.json").write_text(json.dumps(LOAD_STAGES))
+    done = harness("readme", "--load", "load.json", cwd=project)
+    assert done.stdout == "README.md: results block updated\n"
+    text = (project / "README.md").read_text()
+    assert "Load test report: `load.json`.\n" in text
+    assert "| 1 | 50 | 49.9 | 1498 | 2 | 41.2 ms | 88.5 ms | 130.2 ms |\n" in text
+    assert audit(project)["readme-results-backed"]["status"] == "pass"
+    (project / "load.json").write_text(json.dumps([{**LOAD_STAGES[0], "p95_ms": 60.0}]))
+    backed = audit(project)["readme-results-backed"]
+    assert backed["status"] == "fail"
+    assert backed["evidence"][0]["note"] == (
+        "differs from the report: expected '| 1 | 50 | 49.9 | 1498 | 2 | 41.2 ms | 60.0 ms | "
+        "130.2 ms |'"
+    )
+
+
+def test_bad_markers_and_missing_reports_are_one_line_errors(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    start, end = "<!-- harness:results:start -->", "<!-- harness:results:end -->"
+    readme.write_text(f"# mine\n{start}\n{start}\n{end}\n")
+    (tmp_path / "load.json").write_text(json.dumps(LOAD_STAGES))
+    done = harness("readme", "--load", "load.json", cwd=tmp_path, ok=False)
+    assert done.stderr == (
+        "error: README has 2 start and 1 end results markers — keep one "
+        f"{start} line followed by one {end} line\n"
+    )
+    done = harness("readme", cwd=tmp_path, ok=False)
+    assert done.stderr == (
+        "error: no report to fill the results block from — pass --eval FILE and/or --load FILE\n"
+    )
+    readme.write_text(f"# mine\n{start}\n{end}\n")
+    done = harness("readme", "--eval", "missing.json", cwd=tmp_path, ok=False)
+    assert done.stderr.startswith("error: missing.json does not exist — ")
+    (tmp_path / "bad.json").write_text('{"stages": []}')
+    done = harness("readme", "--load", "bad.json", cwd=tmp_path, ok=False)
+    assert done.stderr == (
+        "error: bad.json is not a load-test report (a list of stages) — pass the file written "
+        "by `python loadtest/load.py --json FILE`\n"
+    )
+    assert readme.read_text() == f"# mine\n{start}\n{end}\n"
