@@ -29,6 +29,7 @@ TODO_CLOSE = re.compile(r"^\s*<!--\s*/harness:todo\s*-->\s*$")
 # when an owner deleted the comment markers but not the guidance.
 TODO_PHRASE = "**To do: write this section yourself.**"
 ANSWERS_FILE = ".copier-answers.yml"
+MAX_REPORTS = 20  # committed eval reports read to back figures quoted outside the block
 COST_REPORT = ("<!-- cost-report:start -->", "<!-- cost-report:end -->")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # A figure stated as a bound (a gate, a budget) is a setting, not a result.
@@ -83,8 +84,8 @@ class OwnTextParams(BaseModel):
 @detector("portfolio_own_text", OwnTextParams)
 def portfolio_own_text(index: RepoIndex, params: OwnTextParams) -> Outcome:
     """Fails while a portfolio section still holds the template's prompt (a `harness:todo`
-    marker, or the prompt's first line left behind); passes in a generated project whose
-    prompts are all answered; N/A for a repository not generated from these templates."""
+    marker, or the prompt's first line left behind); passes once every prompt is answered, or
+    when the README never held one."""
     path = readme(index)
     if path is None:
         return Outcome.not_applicable("no README")
@@ -106,11 +107,11 @@ def portfolio_own_text(index: RepoIndex, params: OwnTextParams) -> Outcome:
             f"{len(found)} portfolio section(s) still hold the template's prompt: {names}",
             *found,
         )
-    if not index.has(ANSWERS_FILE):
-        return Outcome.not_applicable(
-            "not generated from a template (no .copier-answers.yml) and no harness:todo prompts"
+    if index.has(ANSWERS_FILE):
+        return Outcome.passed(
+            "every portfolio prompt was replaced by the owner's text", Evidence(path)
         )
-    return Outcome.passed("every portfolio prompt was replaced by the owner's text", Evidence(path))
+    return Outcome.passed("the README holds no template prompt", Evidence(path))
 
 
 class BackedParams(BaseModel):
@@ -205,6 +206,22 @@ def _block_findings(
     return problems, values, True
 
 
+def _committed_eval_values(index: RepoIndex) -> list[float]:
+    """Figures of the `harness eval` reports committed under evals/ (or named *report*.json):
+    what a figure quoted outside the block may be checked against."""
+    candidates = [
+        f
+        for f in index.files
+        if f.endswith(".json") and (f.startswith("evals/") or "report" in f.rsplit("/", 1)[-1])
+    ]
+    values: list[float] = []
+    for rel in candidates[:MAX_REPORTS]:
+        data = index.json(rel)
+        if isinstance(data, dict) and data.get("kind") == "harness-eval":
+            values += _values(data)
+    return values
+
+
 def _figure(line: str) -> bool:
     cells = line.strip().strip("|").split("|") if line.lstrip().startswith("|") else []
     return bool(_METRIC_FIGURE.search(line)) or any(_NUMBER_CELL.match(c) for c in cells)
@@ -215,7 +232,8 @@ def readme_results_backed(index: RepoIndex, params: BackedParams) -> Outcome:
     """Fails when the README quotes results no report in the repository backs: a results block
     whose figures differ from (or whose report is missing from) the repository, or a figure next
     to a metric name in a results section, outside the block and the to-do prompts, that no
-    committed report holds. N/A when the README quotes no results yet."""
+    committed report holds (the block's reports, and `harness eval` reports under evals/ or
+    named *report*.json). N/A when the README quotes no results yet."""
     path = readme(index)
     if path is None:
         return Outcome.not_applicable("no README")
@@ -232,6 +250,7 @@ def readme_results_backed(index: RepoIndex, params: BackedParams) -> Outcome:
     if block is not None:
         problems, values, quoted = _block_findings(index, path, block)
         skip |= set(range(block.start, block.end + 1))
+    values += _committed_eval_values(index)
     plain = _unfenced(lines)
     patterns = [re.compile(h, re.IGNORECASE) for h in params.headings]
     for heading, _title, body in _sections(lines, patterns):
