@@ -98,6 +98,23 @@ def test_prompt_left_without_markers_is_still_a_todo(project: Path) -> None:
     assert text.splitlines()[line - 1].startswith("> **To do: write this section yourself.**")
 
 
+def test_example_left_below_the_owners_text_is_still_a_todo(project: Path) -> None:
+    """The owner wrote above the prompt, deleted its markers and first line, kept the example."""
+    readme = project / "README.md"
+    lines = readme.read_text().splitlines(keepends=True)
+    start = lines.index("<!-- harness:todo problem -->\n")
+    end = lines.index("<!-- /harness:todo -->\n", start)
+    kept = [line for line in lines[start + 1 : end] if "To do: write" not in line]
+    mine = ["Our support team answers the same questions every day.\n", "\n"]
+    readme.write_text("".join([*lines[:start], *mine, *kept, *lines[end + 1 :]]))
+    own = audit(project)["portfolio-own-text"]
+    example = readme.read_text().splitlines().index("> *Example of a good entry:*") + 1
+    assert own["message"] == (
+        "5 portfolio section(s) still hold the template's prompt: "
+        f"line {example}, decisions, what-didnt-work, results, cost"
+    )
+
+
 def _own_eval(project: Path) -> Path:
     """The owner's own dataset and target, run through `harness eval` for real."""
     config = project / "pyproject.toml"

@@ -28,6 +28,8 @@ TODO_CLOSE = re.compile(r"^\s*<!--\s*/harness:todo\s*-->\s*$")
 # The visible first line of every prompt (templates/_shared/partials/todo.md): still there
 # when an owner deleted the comment markers but not the guidance.
 TODO_PHRASE = "**To do: write this section yourself.**"
+# The prompt's example heading: left behind when the owner wrote above it and kept the example.
+EXAMPLE_PHRASE = "*Example of a good entry:*"
 ANSWERS_FILE = ".copier-answers.yml"
 MAX_REPORTS = 20  # committed eval reports read to back figures quoted outside the block
 COST_REPORT = ("<!-- cost-report:start -->", "<!-- cost-report:end -->")
@@ -77,6 +79,17 @@ def _ledger_lines(lines: list[str]) -> set[int]:
     return set(range(starts[0], ends[0] + 1))
 
 
+def _orphan_prompt(lines: list[str], number: int) -> bool:
+    """A prompt's first line, or its example heading when no first line sits just above it
+    (one leftover prompt is one finding, not two)."""
+    line = lines[number]
+    if TODO_PHRASE in line:
+        return True
+    return EXAMPLE_PHRASE in line and not any(
+        TODO_PHRASE in p for p in lines[max(0, number - 8) : number]
+    )
+
+
 class OwnTextParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -99,10 +112,13 @@ def portfolio_own_text(index: RepoIndex, params: OwnTextParams) -> Outcome:
         match = TODO_OPEN.match(line)
         if match:
             found.append(Evidence(path, number + 1, f"to do: {match.group(1)}"))
-        elif TODO_PHRASE in line and number not in inside:
+        elif number not in inside and _orphan_prompt(lines, number):
             found.append(Evidence(path, number + 1, "the template's prompt, markers removed"))
     if found:
-        names = ", ".join(ev.note.removeprefix("to do: ") for ev in found)
+        names = ", ".join(
+            ev.note.removeprefix("to do: ") if ev.note.startswith("to do: ") else f"line {ev.line}"
+            for ev in found
+        )
         return Outcome.failed(
             f"{len(found)} portfolio section(s) still hold the template's prompt: {names}",
             *found,
