@@ -252,3 +252,18 @@ def test_bad_markers_and_missing_reports_are_one_line_errors(tmp_path: Path) -> 
         "by `python loadtest/load.py --json FILE`\n"
     )
     assert readme.read_text() == f"# mine\n{start}\n{end}\n"
+
+
+def test_numbers_that_are_not_results_are_not_flagged(project: Path) -> None:
+    """Exit codes, gates and budgets in a results section are settings, not quoted results."""
+    readme = project / "README.md"
+    readme.write_text(
+        readme.read_text()
+        + "\n## Eval exit codes\n\n| code | meaning |\n|---|---|\n| 0 | passed |\n| 2 | usage |\n"
+        + "\nThe gate fails below hit@5 0.9; budgets stop a run above cost 0.05.\n"
+    )
+    backed = audit(project)["readme-results-backed"]
+    assert (backed["status"], backed["message"]) == (
+        "na",
+        "the README quotes no measured results yet",
+    )

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.audit.detectors.docs import _METRIC_FIGURE, _NUMBER_CELL, _sections, readme
+from harness.audit.detectors.docs import _METRIC_FIGURE, _sections, readme
 from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import detector
@@ -239,8 +239,9 @@ def _committed_eval_values(index: RepoIndex) -> list[float]:
 
 
 def _figure(line: str) -> bool:
-    cells = line.strip().strip("|").split("|") if line.lstrip().startswith("|") else []
-    return bool(_METRIC_FIGURE.search(line)) or any(_NUMBER_CELL.match(c) for c in cells)
+    """A number next to a metric name (a table row `| hit@5 | 0.91 |` included); a table of
+    exit codes or options is not a result."""
+    return bool(_METRIC_FIGURE.search(line))
 
 
 @detector("readme_results_backed", BackedParams)
