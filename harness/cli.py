@@ -20,6 +20,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "checklists": "harness.audit.checklists_command:checklists_group",
     "eval": "harness.eval.command:eval_command",
     "new": "harness.scaffold.new:new_command",
+    "readme": "harness.badge.results_command:readme_command",
     "report": "harness.report.command:report_command",
     "update": "harness.scaffold.update:update_command",
 }

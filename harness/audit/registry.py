@@ -34,6 +34,7 @@ _BUILTIN_MODULES = (
     "harness.audit.detectors.environment",
     "harness.audit.detectors.ci_systems",
     "harness.audit.detectors.rag_code",
+    "harness.audit.detectors.portfolio",
 )
 
 

@@ -63,6 +63,8 @@ FILES: dict[str, str] = {
     "templates/_shared/partials/docker.md": "../_partials/docker.md",
     "templates/_shared/partials/pricing.md": "../_partials/pricing.md",
     "templates/_shared/partials/evidence.md": "../_partials/evidence.md",
+    "templates/_shared/partials/todo.md": "../_partials/todo.md",
+    "templates/_shared/partials/results.md": "../_partials/results.md",
 }
 
 

@@ -98,7 +98,7 @@ def test_bad_checklist_is_one_line_naming_file_item_field(
 def test_checklists_list_and_show() -> None:
     code, out, _ = run("checklists")
     assert code == 0
-    assert "52 checks" in out
+    assert "54 checks" in out
     assert "dockerfile-non-root" in out
     code, out, _ = run("checklists", "show", "llm-call-timeout")
     assert out.splitlines()[:5] == [
