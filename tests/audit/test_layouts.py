@@ -257,7 +257,8 @@ GH_SCRIPT_STEP = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\
 def test_ci_runs_tests_through_a_repository_script(tmp_path: Path) -> None:
     files = {
         ".github/workflows/ci.yml": GH_SCRIPT_STEP.format("./scripts/test -x"),
-        "scripts/test": '#!/usr/bin/env bash\nset -e\n. .venv/bin/activate\npython -m pytest "$@"\n',
+        "scripts/test": "#!/usr/bin/env bash\nset -e\n. .venv/bin/activate\n"
+        'python -m pytest "$@"\n',
     }
     outcome = ci_runs_command(index_of(tmp_path, files), TESTS)
     assert outcome.status == "pass"

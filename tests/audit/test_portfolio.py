@@ -70,6 +70,12 @@ def test_fresh_project_lists_its_todos_and_stays_at_100(kind: str, tmp_path: Pat
     for evidence in own["evidence"]:
         assert lines[evidence["line"] - 1].startswith("<!-- harness:todo ")
     assert results["readme-results-backed"]["status"] == "na"
+    # The prompt's example figures are the template's: no results yet, a listed to-do.
+    reported = results["readme-results"]
+    assert reported["status"] == "waived"
+    assert reported["message"].endswith(
+        "has no measured figures (a table or numbers next to metric names)"
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -151,7 +157,10 @@ def test_results_block_from_a_real_eval_report(project: Path) -> None:
     assert again.stdout == "README.md: results block up to date\n"
     assert readme.read_text() == text
     harness("readme", "--eval", "evals/report.json", "--check", cwd=project)
-    assert audit(project)["readme-results-backed"]["status"] == "pass"
+    after = audit(project)
+    assert after["readme-results-backed"]["status"] == "pass"
+    assert after["readme-results"]["status"] == "pass"
+    assert after["readme-results"]["waiver"]["state"] == "removable"
 
     # A figure edited by hand no longer matches the report: the check names the line.
     wrong = f"| hit@5 | {hit['mean']:.3f} | "

@@ -143,6 +143,38 @@ def measured_figures(body: list[str]) -> int | None:
     return None
 
 
+TODO_OPEN = re.compile(r"^\s*<!--\s*harness:todo\s+([\w-]+)\s*-->\s*$")
+TODO_CLOSE = re.compile(r"^\s*<!--\s*/harness:todo\s*-->\s*$")
+_CODE_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def unfenced(lines: list[str]) -> list[bool]:
+    """For each line, whether it is outside code fences."""
+    flags, fenced = [], False
+    for line in lines:
+        if _CODE_FENCE.match(line):
+            fenced = not fenced
+            flags.append(False)
+            continue
+        flags.append(not fenced)
+    return flags
+
+
+def todo_lines(lines: list[str]) -> set[int]:
+    """0-based lines inside `harness:todo` prompts, markers included: the template's guidance
+    and example, not the owner's words."""
+    inside: set[int] = set()
+    opened: int | None = None
+    for number, (line, plain) in enumerate(zip(lines, unfenced(lines), strict=True)):
+        if plain and TODO_OPEN.match(line):
+            opened = number
+        if opened is not None:
+            inside.add(number)
+        if plain and TODO_CLOSE.match(line):
+            opened = None
+    return inside
+
+
 @detector("readme_results", SectionBodyParams)
 def readme_results(index: RepoIndex, params: SectionBodyParams) -> Outcome:
     """Passes when a README results/eval section holds measured figures: a table with numbers or
@@ -150,7 +182,9 @@ def readme_results(index: RepoIndex, params: SectionBodyParams) -> Outcome:
     path = readme(index)
     if path is None:
         return Outcome.failed("no README")
-    lines = index.lines(path)
+    # A prompt's example figures are the template's, not results: they are read as blank.
+    prompts = todo_lines(index.lines(path))
+    lines = ["" if n in prompts else line for n, line in enumerate(index.lines(path))]
     sections = _sections(lines, [re.compile(h, re.IGNORECASE) for h in params.headings])
     for number, title, body in sections:
         at = measured_figures(body)

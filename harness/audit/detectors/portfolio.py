@@ -16,15 +16,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.audit.detectors.docs import _METRIC_FIGURE, _sections, readme
+from harness.audit.detectors.docs import (
+    _METRIC_FIGURE,
+    TODO_OPEN,
+    _sections,
+    readme,
+    todo_lines,
+    unfenced,
+)
 from harness.audit.index import RepoIndex
 from harness.audit.model import Evidence, Outcome
 from harness.audit.registry import detector
 from harness.badge import results
 from harness.errors import ReadmeError
 
-TODO_OPEN = re.compile(r"^\s*<!--\s*harness:todo\s+([\w-]+)\s*-->\s*$")
-TODO_CLOSE = re.compile(r"^\s*<!--\s*/harness:todo\s*-->\s*$")
 # The visible first line of every prompt (templates/_shared/partials/todo.md): still there
 # when an owner deleted the comment markers but not the guidance.
 TODO_PHRASE = "**To do: write this section yourself.**"
@@ -33,7 +38,6 @@ EXAMPLE_PHRASE = "*Example of a good entry:*"
 ANSWERS_FILE = ".copier-answers.yml"
 MAX_REPORTS = 20  # committed eval reports read to back figures quoted outside the block
 COST_REPORT = ("<!-- cost-report:start -->", "<!-- cost-report:end -->")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 # A figure stated as a bound (a gate, a budget) is a setting, not a result.
 _BOUND = re.compile(
     r"[<>≥≤]|\b(?:below|above|under|over|at least|at most|threshold|gate|requires?|limit)\b",
@@ -41,32 +45,6 @@ _BOUND = re.compile(
 )
 # A quoted figure: not the digits of a name (hit@5, p95, nDCG@10), nor of a longer number.
 _NUMBER = re.compile(r"(?<![\w.@,])(\d+(?:\.\d+)?)(%?)(?!\w|@|[.,]\d)")
-
-
-def _unfenced(lines: list[str]) -> list[bool]:
-    """For each line, whether it is outside code fences."""
-    flags, fenced = [], False
-    for line in lines:
-        if _FENCE.match(line):
-            fenced = not fenced
-            flags.append(False)
-            continue
-        flags.append(not fenced)
-    return flags
-
-
-def _todo_lines(lines: list[str]) -> set[int]:
-    """0-based lines inside to-do prompts, markers included."""
-    inside: set[int] = set()
-    opened: int | None = None
-    for number, (line, plain) in enumerate(zip(lines, _unfenced(lines), strict=True)):
-        if plain and TODO_OPEN.match(line):
-            opened = number
-        if opened is not None:
-            inside.add(number)
-        if plain and TODO_CLOSE.match(line):
-            opened = None
-    return inside
 
 
 def _ledger_lines(lines: list[str]) -> set[int]:
@@ -103,9 +81,9 @@ def portfolio_own_text(index: RepoIndex, params: OwnTextParams) -> Outcome:
     if path is None:
         return Outcome.not_applicable("no README")
     lines = index.lines(path)
-    plain = _unfenced(lines)
+    plain = unfenced(lines)
     found: list[Evidence] = []
-    inside = _todo_lines(lines)
+    inside = todo_lines(lines)
     for number, line in enumerate(lines):
         if not plain[number]:
             continue
@@ -263,12 +241,12 @@ def readme_results_backed(index: RepoIndex, params: BackedParams) -> Outcome:
     problems: list[Evidence] = []
     values: list[float] = []
     quoted = False
-    skip: set[int] = _todo_lines(lines) | _ledger_lines(lines)
+    skip: set[int] = todo_lines(lines) | _ledger_lines(lines)
     if block is not None:
         problems, values, quoted = _block_findings(index, path, block)
         skip |= set(range(block.start, block.end + 1))
     values += _committed_eval_values(index)
-    plain = _unfenced(lines)
+    plain = unfenced(lines)
     patterns = [re.compile(h, re.IGNORECASE) for h in params.headings]
     for heading, _title, body in _sections(lines, patterns):
         for offset, line in enumerate(body):
