@@ -65,6 +65,14 @@ FILES: dict[str, str] = {
     "templates/_shared/partials/evidence.md": "../_partials/evidence.md",
     "templates/_shared/partials/todo.md": "../_partials/todo.md",
     "templates/_shared/partials/results.md": "../_partials/results.md",
+    # Serving the app and shooting it for scripts/screenshot.py, which says what to click.
+    "templates/_shared/scripts/app_screenshot.py": "scripts/app_screenshot.py",
+}
+
+# Destinations only some templates take; every other shared file goes to all of them.
+ONLY: dict[str, tuple[str, ...]] = {
+    # agent-workflow retakes its screenshot from its browser test instead.
+    "scripts/app_screenshot.py": ("rag-qa", "production-app"),
 }
 
 
@@ -107,6 +115,8 @@ def drifted(chosen: list[Path]) -> list[Path]:
         replaced = overrides(template)
         for src, dst in FILES.items():
             target = (template / "template" / dst).resolve()
+            if template.name not in ONLY.get(dst, (template.name,)):
+                continue
             if dst in replaced and target.is_file():
                 continue
             if not target.is_file() or target.read_bytes() != (REPO / src).read_bytes():

@@ -74,3 +74,20 @@ def test_an_override_of_a_missing_file_is_an_error(repo: Path) -> None:
         "bad override: agent-workflow/overrides.yml: Dockerfile.jinja is declared but the "
         "template has no such file"
     )
+
+
+def test_a_file_for_some_templates_reaches_only_those(repo: Path) -> None:
+    # The app screenshot helper serves the two templates with a scripts/screenshot.py.
+    copies = {kind: repo / "templates" / kind / "template/scripts/app_screenshot.py"
+              for kind in ("rag-qa", "agent-workflow", "production-app")}  # fmt: skip
+    for copy in copies.values():
+        copy.unlink(missing_ok=True)
+    assert sync(repo, "--check")[0] == 1
+    code, out, _ = sync(repo)
+    assert code == 0
+    assert sorted(line for line in out.splitlines() if line.startswith("updated")) == [
+        "updated templates/production-app/template/scripts/app_screenshot.py",
+        "updated templates/rag-qa/template/scripts/app_screenshot.py",
+    ]
+    assert not copies["agent-workflow"].exists()
+    assert sync(repo, "--check") == (0, "", "")
