@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.report.browser import CHROME, DRIVER, available, open_page, overflow, start
 from tests.report.conftest import Reports, harness
 
-CHROME = os.environ.get("CHROME_BIN") or shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "report"
 
@@ -53,49 +51,17 @@ def page(reports: Reports, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if not (Path(CHROME).exists() and Path(DRIVER).exists()):
+    if not available():
         _missing(f"Chromium at {CHROME} and chromedriver at {DRIVER}")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROME
-    profile = tmp_path_factory.mktemp("profile")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = start(tmp_path_factory.mktemp("profile"))
     yield driver
     driver.quit()
-
-
-def _open(browser: Any, page: Path, width: int, dark: bool = False) -> None:
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": width < 600},
-    )
-    browser.execute_cdp_cmd(
-        "Emulation.setEmulatedMedia",
-        {"features": [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]},
-    )
-    browser.get(page.as_uri())
 
 
 def test_no_console_errors_and_every_chart_drawn(
     browser: Any, page: Path, reports: Reports
 ) -> None:
-    _open(browser, page, 1280)
+    open_page(browser, page, 1280)
     severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
     metrics = json.loads(reports.eval.read_text())["metrics"]
@@ -113,7 +79,7 @@ def test_no_console_errors_and_every_chart_drawn(
 def test_sample_table_sorts_and_filters(browser: Any, page: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    _open(browser, page, 1280)
+    open_page(browser, page, 1280)
     table = browser.find_element(By.ID, "samples-table")
     headers = table.find_elements(By.CSS_SELECTOR, "thead th")
     latency_col = next(i for i, h in enumerate(headers) if h.text.startswith("Latency"))
@@ -142,7 +108,7 @@ def test_sample_table_sorts_and_filters(browser: Any, page: Path) -> None:
 
 
 def test_links_resolve(browser: Any, page: Path, reports: Reports) -> None:
-    _open(browser, page, 1280)
+    open_page(browser, page, 1280)
     anchors = browser.execute_script(
         "return Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href'))"
     )
@@ -166,11 +132,8 @@ def test_links_resolve(browser: Any, page: Path, reports: Reports) -> None:
 def test_accessible_at_both_widths(browser: Any, page: Path, width: int, dark: bool) -> None:
     if not AXE.exists():
         _missing(f"axe-core at {AXE} (npm ci --prefix tests/report)")
-    _open(browser, page, width, dark)
-    overflow = browser.execute_script(
-        "return document.documentElement.scrollWidth - window.innerWidth"
-    )
-    assert overflow <= 0  # wide tables scroll inside their own box, not the page
+    open_page(browser, page, width, dark)
+    assert overflow(browser) <= 0  # wide tables scroll inside their own box, not the page
     browser.execute_script(AXE.read_text(encoding="utf-8"))
     result = browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"

@@ -50,7 +50,11 @@ def project_venv(
     given = os.environ.get(reuse_env)
     if given:
         return Path(given)
-    path = factory.mktemp(f"{kind}-venv") / "venv"
+    return build_venv(factory.mktemp(f"{kind}-venv") / "venv", kind, torch, TOOLS)
+
+
+def build_venv(path: Path, kind: str, torch: bool, extra: list[str]) -> Path:
+    """A venv at `path` with the dev requirements of a project of `kind`, plus `extra`."""
     venv.create(path, with_pip=True)
     pip = [str(path / "bin" / "python"), "-m", "pip", "install", "--quiet"]
     if torch:
@@ -64,7 +68,7 @@ def project_venv(
     requirements = path.parent / "requirements-dev.txt"
     text = "\n".join(kept).replace("-r requirements.txt", f"-r {source / 'requirements.txt'}")
     requirements.write_text(text + "\n", encoding="utf-8")
-    run([*pip, "-r", str(requirements), *TOOLS], cwd=REPO)
+    run([*pip, "-r", str(requirements), *extra], cwd=REPO)
     return path
 
 
