@@ -70,14 +70,18 @@ def test_make_report_before_any_eval_shows_the_audit(tmp_path: Path) -> None:
 
 
 def test_each_template_shows_a_screenshot_of_its_own_page() -> None:
-    """docs/report.png: the page built from the generated project's own reports (made with
-    headless Chromium at 1280 px), linked from the README's evidence section."""
+    """docs/report.png (1280 px) and docs/report-390.png (390 px): the page built from the
+    generated project's own reports, shot in headless Chromium by
+    scripts/template_report_shots.py; the README's evidence section shows the wide one and
+    links the narrow one."""
     partial = (REPO / "templates/_shared/partials/evidence.md").read_text()
     assert "](docs/report.png)" in partial
+    assert "[docs/report-390.png](docs/report-390.png)" in partial
     for kind in ("rag-qa", "agent-workflow", "production-app"):
-        png = (REPO / "templates" / kind / "template/docs/report.png").read_bytes()
-        assert png[:8] == b"\x89PNG\r\n\x1a\n", kind
-        width, height = struct.unpack(">II", png[16:24])
-        assert (width, height) == (1280, 1400), kind
+        docs = REPO / "templates" / kind / "template" / "docs"
+        for name, size in (("report.png", (1280, 1400)), ("report-390.png", (390, 1400))):
+            png = (docs / name).read_bytes()
+            assert png[:8] == b"\x89PNG\r\n\x1a\n", (kind, name)
+            assert struct.unpack(">II", png[16:24]) == size, (kind, name)
         readme = (REPO / "templates" / kind / "template").glob("README.md*")
         assert any("_partials/evidence.md" in p.read_text() for p in readme), kind
