@@ -142,15 +142,17 @@ class RepoIndex:
             )
         return frozenset(owned & {entry.name for entry in entries})
 
-    def _small_text(self, rel: str) -> str:
-        path = self.root / rel
-        if not safeio.is_plain_file(path):
-            return ""
-        try:
-            data = safeio.read_bytes(path, limit=MAX_TEXT_BYTES, root=self.root)
-        except OSError:
-            return ""
-        return data.decode("utf-8", errors="replace")
+    def _small_text(self, *names: str) -> str:
+        """The first of these root-relative files that is a plain, readable file, or ""."""
+        for name in names:
+            path = self.root / name
+            if safeio.is_plain_file(path):
+                try:
+                    data = safeio.read_bytes(path, limit=MAX_TEXT_BYTES, root=self.root)
+                except OSError:
+                    return ""
+                return data.decode("utf-8", errors="replace")
+        return ""
 
     def _with_gitignore(self, rel_dir: str, abs_dir: Path, specs: list[_Spec]) -> list[_Spec]:
         gitignore = abs_dir / ".gitignore"
@@ -243,7 +245,9 @@ class RepoIndex:
         names = [entry.name for entry in entries]
         if not rel_dir:
             if "copier.yml" in names or "copier.yaml" in names:
-                self._template_root = copier_subdirectory(self._head("copier.yml", "copier.yaml"))
+                self._template_root = copier_subdirectory(
+                    self._small_text("copier.yml", "copier.yaml")
+                )
             return False
         reason = None if rel_dir in self._adopted else directory_reason(rel_dir, names)
         if reason is None and rel_dir == self._template_root:
@@ -251,17 +255,6 @@ class RepoIndex:
         if reason is not None:
             self.excluded[rel_dir + "/"] = reason
         return reason is not None
-
-    def _head(self, *names: str) -> str:
-        for name in names:
-            path = self.root / name
-            if path.is_file() and not path.is_symlink():
-                try:
-                    with path.open("rb") as handle:
-                        return handle.read(65536).decode("utf-8", errors="replace")
-                except OSError:
-                    return ""
-        return ""
 
     # ----- file lookups ---------------------------------------------------------------------
 
