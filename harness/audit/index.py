@@ -140,7 +140,8 @@ class RepoIndex:
             owned |= installed_names(
                 self._small_text(f"{record}/RECORD"), self._small_text(f"{record}/top_level.txt")
             )
-        return frozenset(owned & {entry.name for entry in entries})
+        # __pycache__ and the like are pruned silently, as anywhere else.
+        return frozenset(owned & {entry.name for entry in entries}) - PRUNED_DIRS
 
     def _small_text(self, *names: str) -> str:
         """The first of these root-relative files that is a plain, readable file, or ""."""
