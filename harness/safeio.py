@@ -134,23 +134,22 @@ def _size(limit: int) -> str:
 def check_nesting(value: Any, limit: int = MAX_NESTING) -> Any:
     """`value` itself, or NestingError when its lists and dicts nest deeper than `limit`.
 
-    Iterative, so checking a hostile value cannot itself overflow the stack; shared (aliased)
-    containers are visited once.
+    Iterative, so checking a hostile value cannot itself overflow the stack. Walked one level at
+    a time, containers only: for parser output (json and tomllib never share a container between
+    two places) this is several times faster than a stack of (item, depth) pairs on a large
+    evaluation file.
     """
-    if not isinstance(value, _CONTAINERS):
-        return value
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    seen: set[int] = set()
-    while stack:
-        item, depth = stack.pop()
+    level = [value] if isinstance(value, _CONTAINERS) else []
+    depth = 0
+    while level:
         if depth >= limit:
             raise NestingError(f"nested deeper than {limit} levels")
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        children = item.values() if isinstance(item, dict) else item
-        # Only containers are pushed: scalars, most of a large JSON file, cost one isinstance.
-        stack.extend([(child, depth + 1) for child in children if isinstance(child, _CONTAINERS)])
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            below.extend([child for child in children if isinstance(child, _CONTAINERS)])
+        level = below
+        depth += 1
     return value
 
 

@@ -11,9 +11,9 @@ import click
 
 from harness import safeio
 from harness.audit.engine import AuditOptions, run_audit
-from harness.audit.model import Severity
+from harness.audit.model import AuditReport, Severity
 from harness.audit.remote import cloned, is_url
-from harness.audit.report import FORMATS, renderers, table
+from harness.audit.report import FORMATS, renderers
 from harness.errors import EXIT_FAILED, OutputError
 from harness.suggest import did_you_mean
 
@@ -53,6 +53,13 @@ def write_atomically(path: Path, content: str) -> None:
 
 # `-o FILE` without --format: the format its suffix names, not the terminal table.
 _BY_SUFFIX = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".xml": "junit"}
+
+
+def _table(report: AuditReport) -> str:
+    """The terminal table, in colour on a terminal (rich is imported only for it)."""
+    from harness.audit.report import table
+
+    return table.render(report, color=sys.stdout.isatty())
 
 
 @contextmanager
@@ -139,12 +146,12 @@ def audit_command(
     render = renderers()
     for name, file in destinations:
         if name == "table" and file is None:
-            click.echo(table.render(report, color=sys.stdout.isatty()), nl=False)
+            click.echo(_table(report), nl=False)
         elif file is None:
             click.echo(render[name](report), nl=False)
         else:
             write_atomically(file, render[name](report))
     if all(file is not None for _, file in destinations):
-        click.echo(table.render(report, color=sys.stdout.isatty()), nl=False)
+        click.echo(_table(report), nl=False)
     if not report.passed:
         sys.exit(EXIT_FAILED)

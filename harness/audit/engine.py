@@ -48,7 +48,9 @@ def run_audit(options: AuditOptions) -> AuditReport:
     checklists, checks = load_all(extra)
     index = RepoIndex(root, exclude=[*config.exclude, *options.exclude])
     if not index.files:
-        raise NothingToAuditError(f"{options.root}: no files to audit", "point at a repository")
+        raise NothingToAuditError(
+            f"{options.root}: no files to audit{_all_excluded(index)}", "point at a repository"
+        )
     stack = _with_layout_tags(detect_stack(index), index)
     owner = {c.id: cl.checklist for cl in checklists for c in cl.checks}
     selected = _select(
@@ -93,6 +95,15 @@ def run_audit(options: AuditOptions) -> AuditReport:
         excluded=sorted(index.excluded.items()),
         provenance=provenance.measure(index, [*config.exclude, *options.exclude]),
     )
+
+
+def _all_excluded(index: RepoIndex) -> str:
+    """Why an audit found nothing, when it is because everything was left out (a copied
+    site-packages is third-party code through and through, not a project)."""
+    if not index.excluded:
+        return ""
+    reasons = sorted(set(index.excluded.values()))
+    return f" (all {len(index.excluded)} paths are excluded: {'; '.join(reasons)})"
 
 
 def _with_layout_tags(stack: dict[str, str], index: RepoIndex) -> dict[str, str]:

@@ -23,6 +23,10 @@ TEMPLATE_SUFFIXES = (".jinja", ".jinja2", ".j2", ".tmpl")
 _PROJECT_MARKERS = ("CONTRIBUTING", "CODE_OF_CONDUCT", "SECURITY.md", ".github")
 DOCS_SITES = ("docusaurus.config.js", "docusaurus.config.ts", "mkdocs.yml", "mkdocs.yaml")
 COPIED_PROJECT = "vendored third-party code (a copied project with its own licence)"
+INSTALLED = "vendored third-party code (installed packages)"
+# A root holding this many `*.dist-info` records is itself a site-packages (a project root may
+# hold one stray record of its own build; an environment holds dozens).
+INSTALLED_ROOT_RECORDS = 3
 _SUBDIRECTORY = re.compile(r"^_subdirectory:\s*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 
@@ -43,7 +47,7 @@ def directory_reason(rel: str, names: list[str]) -> str | None:
     if "pyvenv.cfg" in present:
         return "a virtual environment"
     if any(name.endswith(".dist-info") for name in names):
-        return "vendored third-party code (installed packages)"
+        return INSTALLED
     licensed = any(name.upper().startswith(("LICENSE", "LICENCE", "COPYING")) for name in names)
     if licensed and any(name.startswith(_PROJECT_MARKERS) for name in names):
         return COPIED_PROJECT
@@ -67,3 +71,27 @@ def copier_subdirectory(copier_yml: str) -> str | None:
 def looks_templated(text: str) -> bool:
     """Jinja or cookiecutter markup: a file that is a template, not code or config."""
     return ("{{" in text and "}}" in text) or ("{%" in text and "%}" in text)
+
+
+def installed_records(names: list[str]) -> list[str]:
+    """The `*.dist-info` folders among a root's entries when the root is itself a folder of
+    installed packages (a copied site-packages), else none: the root is a project."""
+    records = [name for name in names if name.endswith(".dist-info")]
+    return records if len(records) >= INSTALLED_ROOT_RECORDS else []
+
+
+def installed_names(record: str, top_level: str) -> set[str]:
+    """Top-level entries a distribution installed, from its RECORD (`path,hash,size` lines)
+    and its top_level.txt (package names): third-party code in a site-packages root. Paths
+    outside the folder (`../../bin/tool`, console scripts) are not entries of it."""
+    names: set[str] = set()
+    for line in record.splitlines():
+        path = line.rsplit(",", 2)[0].strip().strip('"')
+        first = path.split("/", 1)[0]
+        if first and first not in (".", ".."):
+            names.add(first)
+    for line in top_level.splitlines():
+        name = line.strip()
+        if name and "/" not in name and name not in (".", ".."):
+            names.update((name, f"{name}.py"))
+    return names

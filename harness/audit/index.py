@@ -23,9 +23,12 @@ from typing import Any, TypeVar
 from harness import safeio
 from harness.audit.excluded import (
     COPIED_PROJECT,
+    INSTALLED,
     copier_subdirectory,
     directory_reason,
     file_reason,
+    installed_names,
+    installed_records,
     looks_templated,
 )
 from harness.audit.gitmeta import head_commit, tracked_paths
@@ -118,9 +121,39 @@ class RepoIndex:
                 if self.excluded.get(rel_dir + "/") == COPIED_PROJECT:
                     self._copies.append((rel_dir, specs))
                 continue
+            installed = self._installed_at_root(entries) if not rel_dir else frozenset()
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.name in installed:
+                    self.excluded[rel + "/" if entry.is_dir() else rel] = INSTALLED
+                    continue
                 self._visit(entry, rel, specs, stack)
+
+    def _installed_at_root(self, entries: list[os.DirEntry[str]]) -> frozenset[str]:
+        """The root's entries that installed distributions own, when the root is itself a
+        site-packages: pruned like a vendored folder, before anything in them is read."""
+        records = installed_records([entry.name for entry in entries])
+        if not records:
+            return frozenset()
+        owned: set[str] = set(records)
+        for record in records:
+            owned |= installed_names(
+                self._small_text(f"{record}/RECORD"), self._small_text(f"{record}/top_level.txt")
+            )
+        # __pycache__ and the like are pruned silently, as anywhere else.
+        return frozenset(owned & {entry.name for entry in entries}) - PRUNED_DIRS
+
+    def _small_text(self, *names: str) -> str:
+        """The first of these root-relative files that is a plain, readable file, or ""."""
+        for name in names:
+            path = self.root / name
+            if safeio.is_plain_file(path):
+                try:
+                    data = safeio.read_bytes(path, limit=MAX_TEXT_BYTES, root=self.root)
+                except OSError:
+                    return ""
+                return data.decode("utf-8", errors="replace")
+        return ""
 
     def _with_gitignore(self, rel_dir: str, abs_dir: Path, specs: list[_Spec]) -> list[_Spec]:
         gitignore = abs_dir / ".gitignore"
@@ -213,7 +246,9 @@ class RepoIndex:
         names = [entry.name for entry in entries]
         if not rel_dir:
             if "copier.yml" in names or "copier.yaml" in names:
-                self._template_root = copier_subdirectory(self._head("copier.yml", "copier.yaml"))
+                self._template_root = copier_subdirectory(
+                    self._small_text("copier.yml", "copier.yaml")
+                )
             return False
         reason = None if rel_dir in self._adopted else directory_reason(rel_dir, names)
         if reason is None and rel_dir == self._template_root:
@@ -221,17 +256,6 @@ class RepoIndex:
         if reason is not None:
             self.excluded[rel_dir + "/"] = reason
         return reason is not None
-
-    def _head(self, *names: str) -> str:
-        for name in names:
-            path = self.root / name
-            if path.is_file() and not path.is_symlink():
-                try:
-                    with path.open("rb") as handle:
-                        return handle.read(65536).decode("utf-8", errors="replace")
-                except OSError:
-                    return ""
-        return ""
 
     # ----- file lookups ---------------------------------------------------------------------
 

@@ -140,6 +140,54 @@ def test_vendored_and_template_sources_are_excluded_with_reasons(tmp_path: Path)
     assert set(report["stack"]) == {"app", "fastapi", "python"}  # type: ignore[arg-type]
 
 
+def test_a_copied_site_packages_is_installed_code_not_a_project(tmp_path: Path) -> None:
+    """Every root entry a distribution's RECORD or top_level.txt names is third-party code;
+    the rest of the root is still the project's."""
+    agent = "from langgraph.types import interrupt\n\ndef approve(x):\n    return interrupt(x)\n"
+    files = {
+        "langgraph/types.py": agent,
+        "langgraph-1.0.dist-info/RECORD": "langgraph/types.py,sha256=x,10\n../../bin/lg,,\n",
+        "six.py": 'K = "AKIA' + "A" * 16 + '"\n',
+        "six-1.0.dist-info/RECORD": "six.py,,\nsix-1.0.dist-info/RECORD,,\n",
+        "old-1.0.dist-info/top_level.txt": "old\n",
+        "old/__init__.py": "import openai\n",
+        "app.py": "from fastapi import FastAPI\n",
+    }
+    index = index_of(tmp_path / "p", files)
+    assert index.files == ["app.py"]
+    assert index.excluded == {
+        name: "vendored third-party code (installed packages)"
+        for name in (
+            "langgraph/",
+            "langgraph-1.0.dist-info/",
+            "six.py",
+            "six-1.0.dist-info/",
+            "old/",
+            "old-1.0.dist-info/",
+        )
+    }
+    del files["app.py"]
+    result = CliRunner().invoke(main, ["audit", str(write_project(tmp_path / "sp", files))])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'sp'}: no files to audit (all 6 paths are excluded: vendored "
+        "third-party code (installed packages)) — point at a repository\n"
+    )
+
+
+def test_two_records_at_a_root_do_not_make_it_a_site_packages(tmp_path: Path) -> None:
+    files = {
+        "app/main.py": "x = 1\n",
+        "app-1.0.dist-info/RECORD": "app/main.py,,\n",
+        "lib-1.0.dist-info/RECORD": "lib.py,,\n",
+        "lib.py": "y = 2\n",
+    }
+    index = index_of(tmp_path, files)
+    assert "app/main.py" in index.files
+    assert "lib.py" in index.files
+    assert index.excluded == {}
+
+
 def test_templated_python_is_a_template_not_a_parse_failure(tmp_path: Path) -> None:
     files = {"app/x.py": "from fastapi import UploadFile\n{% if uploads %}\nMAX = 1\n{% endif %}\n"}
     index = index_of(tmp_path, files)

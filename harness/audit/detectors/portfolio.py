@@ -37,6 +37,9 @@ TODO_PHRASE = "**To do: write this section yourself.**"
 EXAMPLE_PHRASE = "*Example of a good entry:*"
 ANSWERS_FILE = ".copier-answers.yml"
 MAX_REPORTS = 20  # committed eval reports read to back figures quoted outside the block
+# A JSON text can only hold the string "harness-eval" verbatim or with an ASCII letter or hyphen
+# written as a \u00XX escape: a file with neither is not a report, and is not decoded for nothing.
+_ESCAPED_ASCII = re.compile(r"\\u00(?:[4-7][0-9a-fA-F]|2[dD])")
 COST_REPORT = ("<!-- cost-report:start -->", "<!-- cost-report:end -->")
 # A figure stated as a bound (a gate, a budget) is a setting, not a result.
 _BOUND = re.compile(
@@ -210,10 +213,16 @@ def _committed_eval_values(index: RepoIndex) -> list[float]:
     ]
     values: list[float] = []
     for rel in candidates[:MAX_REPORTS]:
+        if not _may_be_eval_report(index.text(rel) or ""):
+            continue
         data = index.json(rel)
         if isinstance(data, dict) and data.get("kind") == "harness-eval":
             values += _values(data)
     return values
+
+
+def _may_be_eval_report(text: str) -> bool:
+    return "harness-eval" in text or _ESCAPED_ASCII.search(text) is not None
 
 
 def _figure(line: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from harness.audit.model import AuditReport
@@ -9,18 +10,23 @@ from harness.safeio import printable
 
 
 def renderers() -> dict[str, Callable[[AuditReport], str]]:
-    from harness.audit.report import json_report, junit, markdown, sarif, table
+    """Each format's renderer, its module imported on first use: a JSON report never pays for
+    the terminal table's rich import."""
 
-    def encodable(render: Callable[[AuditReport], str], in_json: bool) -> Callable[..., str]:
-        # A file name that is not UTF-8 must not make a report unwritable (or unprintable).
-        return lambda report: printable(render(report), in_json=in_json)
+    def lazy(module: str, in_json: bool) -> Callable[[AuditReport], str]:
+        def render(report: AuditReport) -> str:
+            loaded = importlib.import_module(f"harness.audit.report.{module}")
+            # A file name that is not UTF-8 must not make a report unwritable (or unprintable).
+            return printable(loaded.render(report), in_json=in_json)
+
+        return render
 
     return {
-        "table": encodable(table.render, False),
-        "json": encodable(json_report.render, True),
-        "sarif": encodable(sarif.render, True),
-        "markdown": encodable(markdown.render, False),
-        "junit": encodable(junit.render, False),
+        "table": lazy("table", False),
+        "json": lazy("json_report", True),
+        "sarif": lazy("sarif", True),
+        "markdown": lazy("markdown", False),
+        "junit": lazy("junit", False),
     }
 
 
