@@ -102,3 +102,16 @@ def test_a_fifo_report_is_one_line(work: Path) -> None:
         "error: cannot read fifo.json: not a regular file (not read) — pass the file written by "
         "`harness audit PATH --format json:audit.json`"
     )
+
+
+def test_a_fifo_thresholds_file_is_one_line(work: Path) -> None:
+    os.mkfifo(work / "scales.yml")
+    result = harness_run(
+        "badge", "--audit", "audit.json", "--thresholds", "scales.yml", cwd=work, timeout=30
+    )
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: cannot read thresholds scales.yml: not a regular file (not read) — fix the "
+        "thresholds file (see `harness badge --help` for its shape)"
+    )
+    assert not (work / "badges").exists()
