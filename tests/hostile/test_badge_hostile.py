@@ -115,3 +115,17 @@ def test_a_fifo_thresholds_file_is_one_line(work: Path) -> None:
         "thresholds file (see `harness badge --help` for its shape)"
     )
     assert not (work / "badges").exists()
+
+
+def test_a_metric_name_with_a_lone_surrogate_is_shown_not_a_crash(work: Path) -> None:
+    report = json.loads((work / "eval.json").read_text())
+    report["metrics"]["m\ud800x"] = next(iter(report["metrics"].values()))
+    (work / "odd.json").write_text(json.dumps(report))  # ASCII JSON: "\ud800" as an escape
+    (work / "README.md").write_text("# p\n")
+    strict = {"PYTHONIOENCODING": "utf-8:strict"}
+    args = ("--eval", "odd.json", "--out", "b", "--readme", "README.md")
+    result = harness_run("badge", *args, cwd=work, env=strict)
+    assert result.returncode == 0, result.stderr
+    assert "m\ufffdx: " in result.stdout
+    for written in [*(work / "b").iterdir(), work / "README.md"]:
+        written.read_bytes().decode("utf-8")  # valid UTF-8 everywhere
