@@ -74,6 +74,25 @@ def test_a_directory_or_a_path_through_a_file_is_one_line(tmp_path: Path, repo: 
     )
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-o", "-", "--format", "json"),
+        ("-o", "/dev/stdout", "--format", "json"),
+        ("--format", "json:/dev/stdout"),
+    ],
+)
+def test_standard_output_named_as_a_file_is_printed_to(
+    tmp_path: Path, repo: Path, args: tuple[str, ...]
+) -> None:
+    # Only names are passed: standard output is printed to, never opened, so nothing here can
+    # touch the machine's /dev/stdout.
+    result = harness_run("audit", str(repo), *args, cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["kind"] == "harness-audit"
+    assert not (tmp_path / "-").exists()
+
+
 def test_a_too_long_file_name_is_one_line(tmp_path: Path, repo: Path) -> None:
     name = tmp_path / ("x" * 300 + ".json")
     result = harness_run("audit", str(repo), "--format", f"json:{name}", cwd=tmp_path)
