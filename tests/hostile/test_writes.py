@@ -147,6 +147,23 @@ def test_a_flag_may_still_name_any_path(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "elsewhere.json").read_text())["kind"] == "harness-eval"
 
 
+@pytest.mark.parametrize("name", ["-", "/dev/stdout"])
+def test_eval_prints_a_report_named_as_standard_output(tmp_path: Path, name: str) -> None:
+    root = eval_project(tmp_path / "p")
+    result = harness_run("eval", "--json", name, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["kind"] == "harness-eval"  # JSON only, no table
+    assert (root / ".harness-cache" / "eval" / "report.json").is_file()
+    junit = harness_run("eval", "--junit", name, "--markdown", "summary.md", cwd=root)
+    assert junit.stdout.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert (root / "summary.md").read_text().startswith("## harness eval: ")
+    both = harness_run("eval", "--json", "-", "--markdown", name, cwd=root)
+    assert one_line(both) == (
+        "error: --json and --markdown both name standard output — print one of them; give the "
+        "other a file"
+    )
+
+
 def test_the_step_summary_is_never_a_fifo(tmp_path: Path) -> None:
     root = eval_project(tmp_path / "p")
     fifo = tmp_path / "summary"
