@@ -134,7 +134,7 @@ def eval_command(path: Path, **flags: Any) -> None:
 
         target = config.baseline if flags["save_baseline"] == _DEFAULT else flags["save_baseline"]
         default = flags["save_baseline"] == _DEFAULT
-        save_baseline(path / target if default else Path(target).resolve(), report)
+        save_baseline(path / target if default else Path(target).absolute(), report)
         err.print(f"baseline saved to {target}", markup=False, highlight=False)
     from harness.report.history import append, entry_from_report
 
@@ -183,7 +183,7 @@ def _report_path(project: Path, config: Any, flags: dict[str, Any]) -> Path:
         if value is not None:
             safeio.confined(project, value, f"[tool.harness.eval] {setting}")
     if flags["json_out"] is not None:
-        return Path(flags["json_out"]).resolve()
+        return Path(flags["json_out"]).absolute()  # a symlink is refused, not followed
     path = Path(config.report_path)
     return path if path.is_absolute() else project / path
 

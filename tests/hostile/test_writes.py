@@ -164,6 +164,21 @@ def test_eval_prints_a_report_named_as_standard_output(tmp_path: Path, name: str
     )
 
 
+@pytest.mark.parametrize("flag", ["--json", "--save-baseline"])
+def test_eval_outputs_named_by_a_symlink_are_refused(tmp_path: Path, flag: str) -> None:
+    root = eval_project(tmp_path / "p")
+    real = tmp_path / "notes.txt"
+    real.write_text("keep me\n")
+    (root / "link.json").symlink_to(real)
+    result = harness_run("eval", "--quiet", flag, "link.json", cwd=root)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        f"error: cannot write {root / 'link.json'}: it is a symlink (not replaced) — give the "
+        "path of a regular file"
+    )
+    assert real.read_text() == "keep me\n"
+
+
 def test_the_step_summary_is_never_a_fifo(tmp_path: Path) -> None:
     root = eval_project(tmp_path / "p")
     fifo = tmp_path / "summary"
