@@ -181,7 +181,10 @@ def _report_path(project: Path, config: Any, flags: dict[str, Any]) -> Path:
         from_config.append(("baseline", config.baseline))
     for setting, value in from_config:
         if value is not None:
-            safeio.confined(project, value, f"[tool.harness.eval] {setting}")
+            # An unset path that leaves the project does so through a symlink in the project:
+            # naming it as the user's setting would send them looking for a line that is not there.
+            where = "[tool.harness.eval]" if setting in config.model_fields_set else "the default"
+            safeio.confined(project, value, f"{where} {setting}")
     if flags["json_out"] is not None:
         return Path(flags["json_out"]).absolute()  # a symlink is refused, not followed
     path = Path(config.report_path)

@@ -140,6 +140,19 @@ def test_config_set_eval_outputs_stay_in_the_project(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
 
 
+def test_a_symlinked_cache_folder_in_the_project_is_not_written_through(tmp_path: Path) -> None:
+    root = eval_project(tmp_path / "p")
+    (tmp_path / "elsewhere").mkdir()
+    (root / ".harness-cache").symlink_to(tmp_path / "elsewhere")
+    result = harness_run("eval", "--quiet", cwd=root)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: the default cache_dir = '.harness-cache/eval' points outside the project — use a "
+        "path inside the project (a flag can still name any path)"
+    )
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
 def test_a_flag_may_still_name_any_path(tmp_path: Path) -> None:
     root = eval_project(tmp_path / "p")
     result = harness_run("eval", "--quiet", "--json", str(tmp_path / "elsewhere.json"), cwd=root)
