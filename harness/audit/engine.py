@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import __version__
+from harness import __version__, safeio
 from harness.audit import provenance, registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
@@ -56,7 +56,9 @@ def run_audit(options: AuditOptions) -> AuditReport:
     checklists, checks = load_all(extra)
     index = RepoIndex(root, exclude=[*config.exclude, *options.exclude])
     if not index.files:
-        raise NothingToAuditError(f"{options.root}: no files to audit", "point at a repository")
+        raise NothingToAuditError(
+            f"{options.root}: no files to audit{_unread(index)}", "point at a repository"
+        )
     stack = _with_layout_tags(detect_stack(index), index)
     owner = {c.id: cl.checklist for cl in checklists for c in cl.checks}
     selected = _select(
@@ -162,6 +164,17 @@ def _select(
 
     chosen = [c for c in checks if not select or named(c, select)]
     return [c for c in chosen if not named(c, ignore)]
+
+
+def _unread(index: RepoIndex) -> str:
+    # A tree whose only files could not be read (too deep, unreadable) is not an empty one.
+    if not index.skipped:
+        return ""
+    path, reason = next(iter(index.skipped.items()))
+    more = f" and {len(index.skipped) - 1} more" if len(index.skipped) > 1 else ""
+    shown = safeio.printable(path)
+    shown = shown if len(shown) <= 120 else f"{shown[:60]}…{shown[-40:]}"
+    return f" (not read: {shown}: {reason}{more})"
 
 
 def _check_waiver_names(waivers: list[Waiver], checks: list[Check], source: str) -> None:

@@ -157,6 +157,17 @@ def test_a_tree_deeper_than_path_max_is_reported(repo: Path) -> None:
     assert any(reason.startswith("unreadable") for reason in reasons.values()), reasons
 
 
+def test_a_tree_whose_only_file_is_too_deep_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "deep"
+    root.mkdir()
+    _deep_tree(root, 400)
+    result = harness_run("audit", str(root), cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_line(result)
+    assert line.startswith(f"error: {root}: no files to audit (not read: deep-directory/")
+    assert line.endswith(": unreadable directory: File name too long) — point at a repository")
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
