@@ -329,7 +329,13 @@ def _check_parents(path: Path) -> None:
 
 
 def write_text(path: Path, content: str, *, encoding: str = "utf-8") -> None:
-    write_bytes(path, content.encode(encoding, errors="surrogateescape"))
+    try:
+        data = content.encode(encoding, errors="surrogateescape")
+    except UnicodeEncodeError:
+        # A lone surrogate that stands for no byte (a "\\ud800" escape a target or judge
+        # returned) is written as that escape: the report is kept, never lost to a traceback.
+        data = content.encode(encoding, errors="backslashreplace")
+    write_bytes(path, data)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

@@ -23,13 +23,14 @@ Destination = tuple[str, Path | None]
 def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[Destination]:
     """`FORMAT` or `FORMAT:FILE` specs; at most one may go to standard output (or --output)."""
     destinations: list[Destination] = []
+    output = _file(output)
     if not formats and output is not None:
         formats = (_BY_SUFFIX.get(output.suffix.lower(), "table"),)
     for spec in formats or ("table",):
         name, _, file = spec.partition(":")
         if name not in FORMATS:
             raise OutputError(f"unknown format {name!r}", did_you_mean(name, FORMATS))
-        destinations.append((name, Path(file) if file else None))
+        destinations.append((name, _file(file) if file else None))
     to_stdout = [d for d in destinations if d[1] is None]
     if output is not None:
         if len(to_stdout) != 1:
@@ -44,6 +45,15 @@ def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[De
             "give the others a file, e.g. --format sarif:harness.sarif",
         )
     return destinations
+
+
+# Names of standard output: printed to, never opened (replacing /dev/stdout's symlink with a
+# report, as an atomic rename would, printed nothing and broke the machine's /dev/stdout).
+_STDOUT_NAMES = ("-", "/dev/stdout")
+
+
+def _file(value: str | Path | None) -> Path | None:
+    return None if value is None or str(value) in _STDOUT_NAMES else Path(value)
 
 
 def write_atomically(path: Path, content: str) -> None:
@@ -89,7 +99,12 @@ def audit_root(spec: str) -> Iterator[Path]:
     metavar="FORMAT[:FILE]",
     help=f"Output format, optionally to a file (repeatable): {', '.join(FORMATS)}.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="File for the one format.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File for the one format (- or /dev/stdout: standard output).",
+)
 @click.option("--fail-under", type=click.FloatRange(0, 100), help="Fail below this score.")
 @click.option(
     "--fail-on",

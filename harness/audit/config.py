@@ -21,6 +21,7 @@ expires = 2027-06-30                      # optional: an expired waiver fails th
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -129,9 +130,14 @@ def _harness_table(path: Path, nested_only: bool) -> dict[str, Any] | None:
     return table
 
 
+# `harness` as a TOML key: `[tool.harness]`, `harness = {...}` under `[tool]`, `tool.harness.x =`,
+# a quoted "harness" key. Not "portfolio-harness" in a dependency list.
+_HARNESS_KEY = re.compile(rb"""(?m)(?:^|[\s.\[{,])["']?harness["']?[ \t]*[.=\]]""")
+
+
 def _mentions_harness(path: Path) -> bool:
     try:
-        return b"tool.harness" in safeio.read_bytes(path, limit=safeio.MAX_CONFIG_BYTES)
+        return bool(_HARNESS_KEY.search(safeio.read_bytes(path, limit=safeio.MAX_CONFIG_BYTES)))
     except OSError:
         return False
 

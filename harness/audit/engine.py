@@ -7,14 +7,22 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import __version__
+from harness import __version__, safeio
 from harness.audit import provenance, registry, scoring
 from harness.audit.checklist import load_all
 from harness.audit.config import load_config
 from harness.audit.detectors.ci_systems import ci_files
 from harness.audit.index import RepoIndex
 from harness.audit.layout import rag_evidence
-from harness.audit.model import AuditReport, Check, CheckResult, Coverage, Evidence, Severity
+from harness.audit.model import (
+    AuditReport,
+    Check,
+    CheckResult,
+    Coverage,
+    Evidence,
+    Severity,
+    Waiver,
+)
 from harness.audit.stack import applies, detect_stack
 from harness.audit.waivers import apply_waivers
 from harness.errors import ChecklistError, NothingToAuditError, UnknownCheckError
@@ -43,19 +51,21 @@ def now() -> dt.datetime:
 
 def run_audit(options: AuditOptions) -> AuditReport:
     root = _checked_root(options.root)
-    config, _ = load_config(root)
+    config, config_name = load_config(root)
     extra = [*options.checklists, *(_repo_checklist(root, p) for p in config.checklists)]
     checklists, checks = load_all(extra)
     index = RepoIndex(root, exclude=[*config.exclude, *options.exclude])
     if not index.files:
         raise NothingToAuditError(
-            f"{options.root}: no files to audit{_all_excluded(index)}", "point at a repository"
+            f"{options.root}: no files to audit{_all_excluded(index) or _unread(index)}",
+            "point at a repository",
         )
     stack = _with_layout_tags(detect_stack(index), index)
     owner = {c.id: cl.checklist for cl in checklists for c in cl.checks}
     selected = _select(
         checks, owner, [*config.select, *options.select], [*config.ignore, *options.ignore]
     )
+    _check_waiver_names(config.waiver_objects(), checks, config_name or "")
     clock = now()
     results, waiver_states = apply_waivers(
         [_run_check(check, index, stack) for check in selected],
@@ -164,6 +174,29 @@ def _select(
 
     chosen = [c for c in checks if not select or named(c, select)]
     return [c for c in chosen if not named(c, ignore)]
+
+
+def _unread(index: RepoIndex) -> str:
+    # A tree whose only files could not be read (too deep, unreadable) is not an empty one.
+    if not index.skipped:
+        return ""
+    path, reason = next(iter(index.skipped.items()))
+    more = f" and {len(index.skipped) - 1} more" if len(index.skipped) > 1 else ""
+    shown = safeio.printable(path)
+    shown = shown if len(shown) <= 120 else f"{shown[:60]}…{shown[-40:]}"
+    return f" (not read: {shown}: {reason}{more})"
+
+
+def _check_waiver_names(waivers: list[Waiver], checks: list[Check], source: str) -> None:
+    # A misspelt (or category-prefixed) check id would waive nothing while the config looks
+    # right; the table shows ids as "category/id", which invites exactly that copy.
+    known = {c.id for c in checks}
+    for waiver in waivers:
+        if waiver.check not in known:
+            raise UnknownCheckError(
+                f"{source} [tool.harness] waivers: no check {waiver.check!r}",
+                did_you_mean(waiver.check.rpartition("/")[2], known),
+            )
 
 
 def _run_check(check: Check, index: RepoIndex, stack: dict[str, str]) -> CheckResult:

@@ -145,4 +145,6 @@ def load_thresholds(path: Path | None) -> Thresholds:
 
 
 def _first_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror  # the reason in words, not "[Errno 1] ...: 'path'"
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

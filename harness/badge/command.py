@@ -188,7 +188,7 @@ def _plan_readme(plan: Plan, path: Path, out: Path, entries: list[dict[str, Any]
     except UnicodeDecodeError as exc:
         raise BadgeInputError(f"cannot read {path}: not UTF-8", "pass a UTF-8 README") from exc
     links = [_link(entry, out, path.parent) for entry in entries]
-    plan.writes[path] = readme.rewrite(text, links).encode("utf-8")
+    plan.writes[path] = readme.rewrite(text, links).encode("utf-8", "backslashreplace")
 
 
 def _link(entry: dict[str, Any], out: Path, readme_dir: Path) -> str:

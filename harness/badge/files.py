@@ -106,8 +106,8 @@ def plan_badges(
     fresh: list[dict[str, Any]] = []
     for badge in badges:
         svg_name, endpoint_name = f"{badge.id}.svg", f"{badge.id}.json"
-        plan.writes[out / svg_name] = render_svg(badge).encode("utf-8")
-        plan.writes[out / endpoint_name] = endpoint_json(badge).encode("utf-8")
+        plan.writes[out / svg_name] = render_svg(badge).encode("utf-8", "backslashreplace")
+        plan.writes[out / endpoint_name] = endpoint_json(badge).encode("utf-8", "backslashreplace")
         fresh.append(manifest_entry(badge, svg_name, endpoint_name))
     redone = {badge.source.kind for badge in badges}
     kept = [entry for entry in previous if entry.get("source") not in redone]
@@ -117,7 +117,7 @@ def plan_badges(
         if entry.get("source") in redone and entry["svg"] not in current:
             plan.removals.extend(_entry_files(out, entry))
     entries = sorted(kept + fresh, key=_source_rank)
-    plan.writes[out / MANIFEST_NAME] = manifest_json(entries).encode("utf-8")
+    plan.writes[out / MANIFEST_NAME] = manifest_json(entries).encode("utf-8", "backslashreplace")
     return plan, entries
 
 

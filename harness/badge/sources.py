@@ -20,6 +20,7 @@ from harness.audit.gitmeta import is_sha
 from harness.badge.colors import UNMEASURED_COLOR, Thresholds
 from harness.badge.model import Badge, Provenance
 from harness.errors import BadgeInputError
+from harness.suggest import did_you_mean
 
 SUPPORTED_SCHEMA = "1"
 # Audit schema 2 only adds fields (the unknown status, coverage, exclusions) to 1.
@@ -127,8 +128,9 @@ def eval_badges(
     names = list(chosen) or [str(name) for name in metrics]
     missing = [name for name in names if name not in metrics]
     if missing:
-        known = ", ".join(str(name) for name in metrics) or "none"
-        raise BadgeInputError(f"metric {missing[0]!r} is not in {path}", f"choose among: {known}")
+        known = [safeio.printable(str(name)) for name in metrics]
+        hint = did_you_mean(missing[0], known) or "the report has no metrics"
+        raise BadgeInputError(f"metric {missing[0]!r} is not in {path}", hint)
     badges = [_metric_badge(name, metrics[name], thresholds, source) for name in names]
     if cost:
         badges.extend(_cost_badge(data, thresholds, source))
@@ -144,6 +146,7 @@ def _metric_badge(name: str, entry: object, thresholds: Thresholds, source: Prov
     if coverage is None and n and measured is not None:
         coverage = measured / n
     badge_id = f"eval-{slug(name)}"
+    name = safeio.printable(name)  # a label must encode: no lone surrogates from a hand-made report
     if mean is None:
         counted = f" ({measured:.0f}/{n:.0f})" if n is not None and measured is not None else ""
         return Badge(badge_id, name, f"unmeasured{counted}", UNMEASURED_COLOR, source)

@@ -68,7 +68,10 @@ _DEFAULT = "\0default"
     help="Store this run as the baseline [evals/baseline.json or FILE].",
 )
 @click.option(
-    "--json", "json_out", metavar="FILE", help="JSON report path [<cache dir>/report.json]."
+    "--json",
+    "json_out",
+    metavar="FILE",
+    help="JSON report path [<cache dir>/report.json]; - prints it instead of the table.",
 )
 @click.option(
     "--history",
@@ -76,8 +79,12 @@ _DEFAULT = "\0default"
     metavar="FILE",
     help="Append this run to FILE [<cache dir>/history.jsonl].",
 )
-@click.option("--markdown", "md_out", type=click.Path(path_type=Path), help="Markdown summary.")
-@click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="JUnit XML report.")
+@click.option(
+    "--markdown", "md_out", type=click.Path(path_type=Path), help="Markdown summary (- to print)."
+)
+@click.option(
+    "--junit", "junit_out", type=click.Path(path_type=Path), help="JUnit XML report (- to print)."
+)
 @click.option("--langfuse", is_flag=True, help="Record the run as a Langfuse dataset run.")
 @click.option("--run-name", help="Langfuse dataset run name [harness-eval-<commit|time>].")
 @click.option("--quiet", is_flag=True, help="No progress bar or table; reports only.")
@@ -100,6 +107,7 @@ def eval_command(path: Path, **flags: Any) -> None:
 
     if not path.is_dir():
         raise EvalConfigError(f"{path} is not a directory", "pass the project directory")
+    printed = _printed_output(flags)
     config = load_config(path, _overrides(flags, path))
     json_path = _report_path(path, config, flags)
     if flags["langfuse"]:
@@ -120,13 +128,13 @@ def eval_command(path: Path, **flags: Any) -> None:
                 progress=progress,
             )
         )
-    _write_reports(report, json_path, flags)
+    _write_reports(report, json_path, flags, printed)
     if flags["save_baseline"] is not None:
         from harness.eval.baseline import save_baseline
 
         target = config.baseline if flags["save_baseline"] == _DEFAULT else flags["save_baseline"]
         default = flags["save_baseline"] == _DEFAULT
-        save_baseline(path / target if default else Path(target).resolve(), report)
+        save_baseline(path / target if default else Path(target).absolute(), report)
         err.print(f"baseline saved to {target}", markup=False, highlight=False)
     from harness.report.history import append, entry_from_report
 
@@ -140,7 +148,7 @@ def eval_command(path: Path, **flags: Any) -> None:
         export_run(report, path, flags["run_name"], err)
     from harness.eval.render import terminal, verdicts
 
-    if not flags["quiet"]:
+    if not flags["quiet"] and printed is None:  # standard output holds the report asked for
         terminal(report, Console())
     verdicts(report, err)
     gate = report["gate"]
@@ -173,9 +181,12 @@ def _report_path(project: Path, config: Any, flags: dict[str, Any]) -> Path:
         from_config.append(("baseline", config.baseline))
     for setting, value in from_config:
         if value is not None:
-            safeio.confined(project, value, f"[tool.harness.eval] {setting}")
+            # An unset path that leaves the project does so through a symlink in the project:
+            # naming it as the user's setting would send them looking for a line that is not there.
+            where = "[tool.harness.eval]" if setting in config.model_fields_set else "the default"
+            safeio.confined(project, value, f"{where} {setting}")
     if flags["json_out"] is not None:
-        return Path(flags["json_out"]).resolve()
+        return Path(flags["json_out"]).absolute()  # a symlink is refused, not followed
     path = Path(config.report_path)
     return path if path.is_absolute() else project / path
 
@@ -248,14 +259,40 @@ class _progress:
             self.bar.stop()
 
 
-def _write_reports(report: dict[str, Any], json_path: Path, flags: dict[str, Any]) -> None:
+# Names of standard output: printed to, never opened (resolving /dev/stdout and renaming a
+# report over what it points at replaced a redirected log, or refused a terminal).
+_STDOUT_NAMES = ("-", "/dev/stdout")
+_OUTPUT_FLAGS = {"json_out": "--json", "md_out": "--markdown", "junit_out": "--junit"}
+
+
+def _printed_output(flags: dict[str, Any]) -> str | None:
+    """The one output flag naming standard output, if any; the JSON report then still goes to
+    its default path."""
+    printed = [key for key in _OUTPUT_FLAGS if str(flags[key]) in _STDOUT_NAMES]
+    if len(printed) > 1:
+        raise EvalConfigError(
+            f"{' and '.join(_OUTPUT_FLAGS[key] for key in printed)} both name standard output",
+            "print one of them; give the other a file",
+        )
+    if printed and printed[0] == "json_out":
+        flags["json_out"] = None
+    return printed[0] if printed else None
+
+
+def _write_reports(
+    report: dict[str, Any], json_path: Path, flags: dict[str, Any], printed: str | None
+) -> None:
     from harness.eval.render import junit, markdown
 
-    safeio.write_text(json_path, json.dumps(report, indent=2, sort_keys=False) + "\n")
+    content = json.dumps(report, indent=2, sort_keys=False) + "\n"
+    safeio.write_text(json_path, content)
     md = markdown(report)
-    if flags["md_out"]:
+    if printed is not None:
+        shown = {"json_out": content, "md_out": md}.get(printed) or junit(report)
+        click.echo(shown, nl=False)
+    if flags["md_out"] and printed != "md_out":
         safeio.write_text(flags["md_out"], md)
-    if flags["junit_out"]:
+    if flags["junit_out"] and printed != "junit_out":
         safeio.write_text(flags["junit_out"], junit(report))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

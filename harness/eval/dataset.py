@@ -89,6 +89,15 @@ def _parse_line(line: str, where: str) -> Sample:
         raise DatasetError(f"{where}: {exc}", "flatten that row") from None
     if not isinstance(row, dict):
         raise DatasetError(f"{where}: a row must be a JSON object", "wrap the row in {...}")
+    try:
+        # JSON accepts "\\ud800" escapes that stand for no character; such a string cannot be
+        # hashed, cached or written to a report, so the row is refused here, before any call.
+        json.dumps(row, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise DatasetError(
+            f"{where}: a string holds a lone surrogate escape (like \\ud800), which is not text",
+            "fix that row",
+        ) from None
     for key in ("id", "user_input"):
         if not isinstance(row.get(key), str) or not row[key]:
             raise DatasetError(f"{where}: missing or empty string field {key!r}", "add it")

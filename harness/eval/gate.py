@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.eval.baseline import MIN_PAIRED
+
 ACCEPTABLE = ("underpowered", "incomparable")
 
 
@@ -83,14 +85,20 @@ def _comparison_checks(
             detail = f"{row['n_lost']} sample(s) measured in the baseline are unmeasured now"
             checks.append(_check(check_name, name, False, detail))
         elif status == "underpowered":
-            detail = f"{row['n_paired']} paired samples, CI95 {row['ci95']}"
+            detail = f"{row['n_paired']} paired samples, {_interval(row['ci95'])}"
             if row.get("n_needed"):
                 detail += f"; about {row['n_needed']} needed at this spread"
             checks.append(_undecided(check_name, name, "underpowered", detail, accept))
         else:
-            detail = f"delta {row['delta_mean']} CI95 {row['ci95']}"
+            detail = f"delta {row['delta_mean']} {_interval(row['ci95'])}"
             checks.append(_check(check_name, name, status != "regressed", detail))
     return checks
+
+
+def _interval(ci95: list[float] | None) -> str:
+    if ci95 is None:  # printed as "CI95 None" it read like a bug
+        return f"too few for a CI95 (at least {MIN_PAIRED} paired samples)"
+    return f"CI95 [{ci95[0]:+.3f}, {ci95[1]:+.3f}]"
 
 
 def _check(name: str, metric: str, passed: bool, detail: str) -> dict[str, Any]:

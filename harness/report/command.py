@@ -93,7 +93,7 @@ def report_command(
     )
     html = render(inputs)
     write_page(out, html)
-    click.echo(f"wrote {out} ({len(html.encode('utf-8')) / 1024:.0f} KiB)")
+    click.echo(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
     if summary_path and inputs.eval is not None:
         from harness.report.summary import summary_markdown
 

@@ -57,9 +57,9 @@ class History:
 
 def read(path: Path) -> History:
     try:
-        if path.stat().st_size > MAX_HISTORY_BYTES:
-            raise ReportInputError(f"{path} is larger than 32 MiB", "trim old runs from it")
-        text = path.read_text(encoding="utf-8", errors="replace")
+        data = safeio.read_bytes(path, limit=MAX_HISTORY_BYTES)  # never blocks on a FIFO
+    except safeio.TooLargeError as exc:
+        raise ReportInputError(f"{path} is larger than 32 MiB", "trim old runs from it") from exc
     except FileNotFoundError as exc:
         raise ReportInputError(
             f"{path} does not exist", "run `harness eval` once; it appends to the history"
@@ -67,12 +67,12 @@ def read(path: Path) -> History:
     except OSError as exc:
         raise ReportInputError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
     history = History()
-    for line in text.splitlines():
+    for line in data.decode("utf-8", errors="replace").splitlines():
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
+            entry = safeio.loads_json(line)
+        except ValueError:  # not JSON, or nested past the limit
             history.skipped_lines += 1
             continue
         if isinstance(entry, dict) and entry.get("kind") == KIND:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from harness import safeio
 from harness.errors import ReportInputError
 
 # Schema versions this page understands, per report kind. Audit v2 adds unknown and coverage.
@@ -22,18 +23,21 @@ MAX_INPUT_BYTES = 64 * 1024 * 1024
 def read_json(path: Path, what: str) -> Any:
     hint = f"pass the file written by {PRODUCERS[what]}"
     try:
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            raise ReportInputError(f"{path} is larger than 64 MiB", hint)
-        text = path.read_text(encoding="utf-8")
+        # Through the safe-read layer: a FIFO or device given as a report must not block.
+        text = safeio.read_text(path, limit=MAX_INPUT_BYTES)
     except FileNotFoundError as exc:
         raise ReportInputError(f"{path} does not exist", hint) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except safeio.TooLargeError as exc:
+        raise ReportInputError(f"{path} is larger than 64 MiB", hint) from exc
+    except OSError as exc:
+        raise ReportInputError(f"cannot read {path}: {exc.strerror}", hint) from exc
+    except UnicodeDecodeError as exc:
         raise ReportInputError(f"cannot read {path}: {exc}", hint) from exc
     try:
-        return json.loads(text)
+        return safeio.loads_json(text)
     except json.JSONDecodeError as exc:
         raise ReportInputError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})", hint) from exc
-    except RecursionError as exc:
+    except safeio.NestingError as exc:
         raise ReportInputError(f"{path} is nested too deeply to be a report", hint) from exc
 
 

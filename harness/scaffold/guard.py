@@ -95,7 +95,8 @@ def read_answers(directory: Path, name: str) -> dict[str, Any]:
     path = directory / name
     hint = f"restore {name} from git history, or regenerate the project with `harness new`"
     try:
-        data = safeio.loads_yaml(safeio.read_text(path, limit=MAX_ANSWERS_BYTES))
+        # root: a symlinked answers file must not feed a file from elsewhere to the template.
+        data = safeio.loads_yaml(safeio.read_text(path, limit=MAX_ANSWERS_BYTES, root=directory))
     except FileNotFoundError:
         raise ScaffoldError(
             f"{directory}: no {name}", "run this in a project made by `harness new`"

@@ -77,8 +77,11 @@ def test_newer_schema(workdir: Path, run: Run) -> None:
 
 def test_unknown_metric(workdir: Path, run: Run) -> None:
     assert _refused(workdir, run, "--eval", "eval.json", "--metric", "bleu") == (
-        "error: metric 'bleu' is not in eval.json — choose among: hit@5, faithfulness, "
-        "answer_relevancy\n"
+        "error: metric 'bleu' is not in eval.json — use one of: answer_relevancy, faithfulness, "
+        "hit@5\n"
+    )
+    assert _refused(workdir, run, "--eval", "eval.json", "--metric", "faithfullness") == (
+        "error: metric 'faithfullness' is not in eval.json — did you mean 'faithfulness'?\n"
     )
 
 

@@ -65,8 +65,8 @@ def test_too_few_samples_is_underpowered(make_project: Any) -> None:
     result = run(project, "--baseline", "evals/baseline.json")
     assert result.exit_code == 1  # underpowered is not a pass
     assert (
-        "INCONCLUSIVE no regression hit@5: UNDERPOWERED, not a pass, 3 paired samples, CI95 None"
-        in result.output
+        "INCONCLUSIVE no regression hit@5: UNDERPOWERED, not a pass, 3 paired samples, too few "
+        "for a CI95 (at least 5 paired samples)" in result.output
     )
     assert project.report()["comparison"]["metrics"]["hit@5"]["status"] == "underpowered"
     assert project.report()["gate"]["state"] == "inconclusive"

@@ -171,3 +171,14 @@ def test_cached_rerun_in_a_new_process_does_not_import_ragas(
     judge.reset_counters()
     assert run() == "0 False"  # everything cached: no ragas import, no judge call
     assert judge.counters.chat == 0
+
+
+def test_a_judge_failing_every_call_fails_the_run_by_default(
+    make_project: Any, judge: JudgeDouble
+) -> None:
+    project: Project = make_project(3)
+    judge.script.fail_rate = 1.0  # every chat call gets 429
+    result = cli(*judge_args(project, judge, "--metrics", "faithfulness", "--retries", "0"))
+    assert result.exit_code == 1, result.output
+    assert "coverage faithfulness>=0.8: FAILED, coverage 0.00% (0/3)" in result.output
+    assert project.report()["metrics"]["faithfulness"]["measured"] == 0

@@ -157,6 +157,17 @@ def test_a_tree_deeper_than_path_max_is_reported(repo: Path) -> None:
     assert any(reason.startswith("unreadable") for reason in reasons.values()), reasons
 
 
+def test_a_tree_whose_only_file_is_too_deep_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "deep"
+    root.mkdir()
+    _deep_tree(root, 400)
+    result = harness_run("audit", str(root), cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_line(result)
+    assert line.startswith(f"error: {root}: no files to audit (not read: deep-directory/")
+    assert line.endswith(": unreadable directory: File name too long) — point at a repository")
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
     [
@@ -241,4 +252,74 @@ def test_two_waivers_for_one_check_are_refused(repo: Path) -> None:
     separate = waiver.format("first") + 'paths = ["a/Dockerfile"]\n'
     separate += waiver.format("second") + 'paths = ["b/Dockerfile"]\n'
     (repo / "harness.toml").write_text(separate)
+    audit(repo)
+
+
+def _two_dockerfiles_waived(repo: Path, second_expires: str) -> dict[str, Any]:
+    for folder in ("a", "b"):
+        (repo / folder).mkdir()
+        (repo / folder / "Dockerfile").write_text('FROM python:3.11\nCMD ["python"]\n')
+    waiver = '[[waivers]]\ncheck = "dockerfile-healthcheck"\nreason = "{}"\npaths = ["{}"]\n'
+    (repo / "harness.toml").write_text(
+        waiver.format("first", "a/Dockerfile")
+        + waiver.format("second", "b/Dockerfile")
+        + f"expires = {second_expires}\n"
+    )
+    return audit(repo, "--select", "dockerfile-healthcheck")
+
+
+def test_two_waivers_with_their_own_paths_both_apply(repo: Path) -> None:
+    report = _two_dockerfiles_waived(repo, "2099-01-01")
+    assert [c["status"] for c in report["checks"]] == ["waived"]
+    assert [(w["reason"], w["state"]) for w in report["waivers"]] == [
+        ("first", "active"),
+        ("second", "active"),
+    ]
+
+
+def test_an_expired_waiver_beside_a_live_one_still_fails(repo: Path) -> None:
+    report = _two_dockerfiles_waived(repo, "2020-01-01")
+    (check,) = report["checks"]
+    assert check["status"] == "fail"
+    assert check["message"].startswith("waiver expired on 2020-01-01: ")
+    assert [e["path"] for e in check["evidence"]] == ["b/Dockerfile"]
+    assert [(w["reason"], w["state"]) for w in report["waivers"]] == [
+        ("first", "active"),
+        ("second", "expired"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("production/dockerfile-healthcheck", "did you mean 'dockerfile-healthcheck'?"),
+        ("dockerfile-healthchek", "did you mean 'dockerfile-healthcheck'?"),
+    ],
+)
+def test_a_waiver_for_an_unknown_check_is_refused(repo: Path, name: str, hint: str) -> None:
+    (repo / "harness.toml").write_text(f'[[waivers]]\ncheck = "{name}"\nreason = "not yet"\n')
+    result = harness_run("audit", str(repo), cwd=repo.parent)
+    assert result.returncode == 2
+    assert (
+        one_line(result)
+        == f"error: harness.toml [tool.harness] waivers: no check {name!r} — {hint}"
+    )
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        "[tool]\nharness = { fail-under = 100 }\n[broken\n",
+        "[tool]\nharness.fail-under = 100\nx = [\n",
+    ],
+)
+def test_a_broken_pyproject_never_drops_an_inline_harness_gate(repo: Path, pyproject: str) -> None:
+    (repo / "pyproject.toml").write_text(pyproject)
+    result = harness_run("audit", str(repo), cwd=repo.parent)
+    assert result.returncode == 2
+    assert one_line(result).startswith("error: pyproject.toml: invalid TOML (")
+
+
+def test_a_broken_pyproject_without_harness_settings_is_still_audited(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[project]\ndependencies = ["portfolio-harness"\n')
     audit(repo)

@@ -102,3 +102,30 @@ def test_a_fifo_report_is_one_line(work: Path) -> None:
         "error: cannot read fifo.json: not a regular file (not read) — pass the file written by "
         "`harness audit PATH --format json:audit.json`"
     )
+
+
+def test_a_fifo_thresholds_file_is_one_line(work: Path) -> None:
+    os.mkfifo(work / "scales.yml")
+    result = harness_run(
+        "badge", "--audit", "audit.json", "--thresholds", "scales.yml", cwd=work, timeout=30
+    )
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: cannot read thresholds scales.yml: not a regular file (not read) — fix the "
+        "thresholds file (see `harness badge --help` for its shape)"
+    )
+    assert not (work / "badges").exists()
+
+
+def test_a_metric_name_with_a_lone_surrogate_is_shown_not_a_crash(work: Path) -> None:
+    report = json.loads((work / "eval.json").read_text())
+    report["metrics"]["m\ud800x"] = next(iter(report["metrics"].values()))
+    (work / "odd.json").write_text(json.dumps(report))  # ASCII JSON: "\ud800" as an escape
+    (work / "README.md").write_text("# p\n")
+    strict = {"PYTHONIOENCODING": "utf-8:strict"}
+    args = ("--eval", "odd.json", "--out", "b", "--readme", "README.md")
+    result = harness_run("badge", *args, cwd=work, env=strict)
+    assert result.returncode == 0, result.stderr
+    assert "m\ufffdx: " in result.stdout
+    for written in [*(work / "b").iterdir(), work / "README.md"]:
+        written.read_bytes().decode("utf-8")  # valid UTF-8 everywhere

@@ -203,6 +203,47 @@ def test_a_deeply_nested_dataset_row_is_one_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_dataset_string_that_is_a_lone_surrogate_is_one_line(tmp_path: Path) -> None:
+    root = eval_project(tmp_path / "p")
+    with (root / "evals" / "dataset.jsonl").open("a") as handle:
+        handle.write('{"id": "q\\ud800", "user_input": "capital?"}\n')
+    result = harness_run("eval", cwd=root)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: evals/dataset.jsonl:4: a string holds a lone surrogate escape (like \\ud800), "
+        "which is not text — fix that row"
+    )
+
+
+SURROGATES = """
+def ask(row):
+    return {"response": "Paris\\ud800", "retrieved_contexts": [{"id": "d1", "text": "P\\udcff"}]}
+"""
+
+
+def test_a_target_answering_lone_surrogates_keeps_every_report(tmp_path: Path) -> None:
+    root = eval_project(tmp_path / "p", target=SURROGATES)
+    strict = {"PYTHONIOENCODING": "utf-8:strict"}
+    outputs = ["--markdown", "eval.md", "--junit", "eval.xml"]
+    result = harness_run("eval", *outputs, cwd=root, env=strict)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    for name in ("eval.md", "eval.xml", ".harness-cache/eval/report.json"):
+        (root / name).read_bytes().decode("utf-8")  # valid UTF-8, surrogates escaped
+    assert read_report(root)["samples"][0]["response"] == "Paris\ud800"
+    page = harness_run(
+        "report",
+        "--eval",
+        ".harness-cache/eval/report.json",
+        "-o",
+        "page.html",
+        cwd=root,
+        env=strict,
+    )
+    assert page.returncode == 0, page.stderr
+    assert "Paris\\ud800" in (root / "page.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("pyproject", "message"),
     [

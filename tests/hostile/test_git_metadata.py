@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,23 @@ def test_eval_with_a_non_utf8_head_keeps_its_report(tmp_path: Path) -> None:
     result = harness_run("eval", "--quiet", cwd=root)
     assert result.returncode == 0, result.stderr
     assert read_report(root)["commit"] is None
+
+
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_a_ref_that_is_a_character_device_is_never_read(tmp_path: Path, where: str) -> None:
+    root = eval_project(tmp_path / "p")
+    git = _repo(root)
+    device = git / "refs" / "heads" / "main" if where == "inside" else tmp_path / "zero"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 5))  # a /dev/zero of our own
+    except OSError:
+        pytest.skip("cannot create a device node here")
+    (git / "HEAD").write_text("ref: refs/heads/main\n" if where == "inside" else f"ref: {device}\n")
+    result = harness_run("eval", "--quiet", cwd=root, memory_mb=768)
+    assert result.returncode == 0, result.stderr
+    assert read_report(root)["commit"] is None
+    result = harness_run("audit", str(root), "--format", "json", cwd=tmp_path, memory_mb=768)
+    assert json.loads(result.stdout)["commit"] is None
 
 
 def test_audit_with_fifo_head_and_packed_refs_finishes(tmp_path: Path) -> None:

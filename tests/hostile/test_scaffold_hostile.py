@@ -96,6 +96,20 @@ def test_update_refuses_malformed_answers(tmp_path: Path, answers: str, problem:
     assert one_line(result) == f"error: {path}{sep}{problem} — {HINT}"
 
 
+def test_update_never_reads_answers_symlinked_from_outside(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.yml"
+    elsewhere.write_text("_src_path: x\nproject_name: not yours\n")
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / ".copier-answers.yml").symlink_to(elsewhere)
+    result = harness_run("update", str(project), cwd=tmp_path)
+    assert result.returncode == 2
+    path = project / ".copier-answers.yml"
+    assert (
+        one_line(result) == f"error: cannot read {path}: outside the repository (not read) — {HINT}"
+    )
+
+
 def test_update_with_an_unknown_commit_is_one_line(tmp_path: Path, source: Path) -> None:
     project = tmp_path / "proj"
     made = harness_run(

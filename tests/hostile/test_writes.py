@@ -74,6 +74,25 @@ def test_a_directory_or_a_path_through_a_file_is_one_line(tmp_path: Path, repo: 
     )
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("-o", "-", "--format", "json"),
+        ("-o", "/dev/stdout", "--format", "json"),
+        ("--format", "json:/dev/stdout"),
+    ],
+)
+def test_standard_output_named_as_a_file_is_printed_to(
+    tmp_path: Path, repo: Path, args: tuple[str, ...]
+) -> None:
+    # Only names are passed: standard output is printed to, never opened, so nothing here can
+    # touch the machine's /dev/stdout.
+    result = harness_run("audit", str(repo), *args, cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    assert json.loads(result.stdout)["kind"] == "harness-audit"
+    assert not (tmp_path / "-").exists()
+
+
 def test_a_too_long_file_name_is_one_line(tmp_path: Path, repo: Path) -> None:
     name = tmp_path / ("x" * 300 + ".json")
     result = harness_run("audit", str(repo), "--format", f"json:{name}", cwd=tmp_path)
@@ -121,11 +140,56 @@ def test_config_set_eval_outputs_stay_in_the_project(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]
 
 
+def test_a_symlinked_cache_folder_in_the_project_is_not_written_through(tmp_path: Path) -> None:
+    root = eval_project(tmp_path / "p")
+    (tmp_path / "elsewhere").mkdir()
+    (root / ".harness-cache").symlink_to(tmp_path / "elsewhere")
+    result = harness_run("eval", "--quiet", cwd=root)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: the default cache_dir = '.harness-cache/eval' points outside the project — use a "
+        "path inside the project (a flag can still name any path)"
+    )
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
 def test_a_flag_may_still_name_any_path(tmp_path: Path) -> None:
     root = eval_project(tmp_path / "p")
     result = harness_run("eval", "--quiet", "--json", str(tmp_path / "elsewhere.json"), cwd=root)
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "elsewhere.json").read_text())["kind"] == "harness-eval"
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdout"])
+def test_eval_prints_a_report_named_as_standard_output(tmp_path: Path, name: str) -> None:
+    root = eval_project(tmp_path / "p")
+    result = harness_run("eval", "--json", name, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["kind"] == "harness-eval"  # JSON only, no table
+    assert (root / ".harness-cache" / "eval" / "report.json").is_file()
+    junit = harness_run("eval", "--junit", name, "--markdown", "summary.md", cwd=root)
+    assert junit.stdout.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert (root / "summary.md").read_text().startswith("## harness eval: ")
+    both = harness_run("eval", "--json", "-", "--markdown", name, cwd=root)
+    assert one_line(both) == (
+        "error: --json and --markdown both name standard output — print one of them; give the "
+        "other a file"
+    )
+
+
+@pytest.mark.parametrize("flag", ["--json", "--save-baseline"])
+def test_eval_outputs_named_by_a_symlink_are_refused(tmp_path: Path, flag: str) -> None:
+    root = eval_project(tmp_path / "p")
+    real = tmp_path / "notes.txt"
+    real.write_text("keep me\n")
+    (root / "link.json").symlink_to(real)
+    result = harness_run("eval", "--quiet", flag, "link.json", cwd=root)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        f"error: cannot write {root / 'link.json'}: it is a symlink (not replaced) — give the "
+        "path of a regular file"
+    )
+    assert real.read_text() == "keep me\n"
 
 
 def test_the_step_summary_is_never_a_fifo(tmp_path: Path) -> None:
