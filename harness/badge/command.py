@@ -17,7 +17,7 @@ from harness.badge.colors import Thresholds, load_thresholds
 from harness.badge.files import Plan, plan_badges, read_manifest
 from harness.badge.model import Badge, mark_stale
 from harness.badge.sources import audit_badge, eval_badges, load_report, parse_timestamp
-from harness.errors import EXIT_FAILED, BadgeInputError, NoBadgesError
+from harness.errors import EXIT_FAILED, BadgeInputError, NoBadgesError, UnsafeWriteError
 
 MAX_README_BYTES = 5 * 1024 * 1024
 _THRESHOLDS_HELP = (
@@ -40,7 +40,7 @@ _THRESHOLDS_HELP = (
     "eval_path",
     type=click.Path(path_type=Path),
     metavar="FILE",
-    help="JSON report of `harness eval` (by default .harness-cache/eval/report.json).",
+    help="JSON report of `harness eval` (it writes .harness-cache/eval/report.json by default).",
 )
 @click.option(
     "--out",
@@ -164,6 +164,13 @@ def _unique_ids(badges: list[Badge]) -> list[Badge]:
 
 
 def _plan(out: Path, badges: list[Badge]) -> tuple[Plan, list[dict[str, Any]]]:
+    if out.is_symlink():
+        # A cloned repository can plant `badges -> elsewhere`; the default --out would then
+        # write (and remove stale badges) wherever it points.
+        raise UnsafeWriteError(
+            f"--out {out} is a symlink (not followed)",
+            "pass the folder it points to as --out, or remove the link",
+        )
     previous = read_manifest(out)
     if not badges:
         return Plan(), previous

@@ -129,3 +129,19 @@ def test_a_metric_name_with_a_lone_surrogate_is_shown_not_a_crash(work: Path) ->
     assert "m\ufffdx: " in result.stdout
     for written in [*(work / "b").iterdir(), work / "README.md"]:
         written.read_bytes().decode("utf-8")  # valid UTF-8 everywhere
+
+
+def test_a_badges_folder_that_is_a_symlink_is_not_written_through(work: Path) -> None:
+    elsewhere = work / "elsewhere"
+    elsewhere.mkdir()
+    (work / "badges").symlink_to(elsewhere)
+    result = harness_run("badge", "--audit", "audit.json", cwd=work)
+    assert result.returncode == 2
+    assert one_line(result) == (
+        "error: --out badges is a symlink (not followed) — pass the folder it points to as "
+        "--out, or remove the link"
+    )
+    assert list(elsewhere.iterdir()) == []
+    result = harness_run("badge", "--audit", "audit.json", "--out", "elsewhere", cwd=work)
+    assert result.returncode == 0, result.stderr
+    assert (elsewhere / "badges.json").is_file()
