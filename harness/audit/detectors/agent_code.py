@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
+from harness.audit.detectors.agent_tools import agent_tools
 from harness.audit.detectors.python_code import call_name
 from harness.audit.index import RepoIndex
 from harness.audit.layout import is_app_code
@@ -328,7 +330,10 @@ def _empty(value: ast.expr) -> bool:
 def agent_approval_step(index: RepoIndex, params: NoParams) -> Outcome:
     """Passes when the agent has a human-approval step in code: LangGraph interrupt() or
     interrupt_before/after, an approval node, human-in-the-loop middleware, CrewAI human_input,
-    AutoGen human_input_mode, openai-agents needs_approval, pydantic-ai ApprovalRequired."""
+    AutoGen human_input_mode, openai-agents needs_approval, pydantic-ai ApprovalRequired.
+    Without one it fails, naming the side-effecting tools when it finds them, unless every tool
+    it finds only reads or computes (and none is loaded at run time): then nothing needs
+    approval and the check does not apply."""
     needles = (
         "interrupt(",
         "interrupt_before",
@@ -344,6 +349,19 @@ def agent_approval_step(index: RepoIndex, params: NoParams) -> Outcome:
     found = list(_walk_app(index, needles, _approval))
     if found:
         return Outcome.passed(f"approval step: {found[0].note}", *found[:5])
+    given = agent_tools(index)
+    acting = [tool for tool in given.tools if tool.acts]
+    if acting:
+        names = ", ".join(tool.name for tool in acting[:3])
+        return Outcome.failed(
+            f"no approval step before side-effecting tools: {names}",
+            *(replace(tool.where, note=f"{tool.name}: {tool.acts}") for tool in acting[:5]),
+        )
+    if given.tools and given.runtime is None:
+        names = ", ".join(sorted({tool.name for tool in given.tools})[:5])
+        return Outcome.not_applicable(
+            f"the agent's tools only read or compute ({names}): nothing to approve"
+        )
     return Outcome.failed("no interrupt or approval step in the agent's code")
 
 
