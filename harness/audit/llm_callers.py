@@ -19,6 +19,10 @@ _FROM = re.compile(
 _IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.MULTILINE)
 _ALIAS = re.compile(r"([\w.*]+)(?:\s+as\s+(\w+))?")
 _SELF = ("self", "cls")
+_LAST_WORD = re.compile(r"\w+\Z")
+# a call `name(` or `x.name(`, or an injected parameter `llm: Name`; one pattern for any set of
+# names (an alternation of hundreds of names is slow to scan)
+_USE = re.compile(r"\b(\w+)\(|:\s*(\w+)")
 
 
 def places(path: str) -> set[str]:
@@ -68,18 +72,22 @@ class FactoryCallers:
         self.where = {
             name: set[str]().union(*(places(p) for p in paths)) for name, paths in defined.items()
         }
-        names = "|".join(re.escape(n) for n in sorted(defined, key=len, reverse=True))
-        # a call `x.name(` or `name(`, or an injected parameter `llm: name`
-        self._use = re.compile(rf"(?:(\w+)?(\.)\s*)?\b({names})\(|:\s*({names})\b")
 
     def calls(self, text: str) -> bool:
         imports: _Imports | None = None
-        for match in self._use.finditer(text):
-            qualifier, dot, called, annotation = match.groups()
-            name = called or annotation
-            where = self.where[name]
+        for match in _USE.finditer(text):
+            called, annotation = match.groups()
+            if (called or annotation) not in self.where:
+                continue
+            qualifier, dotted = None, False
+            if called:
+                before = text[max(0, match.start() - 200) : match.start()].rstrip(" \t")
+                dotted = before.endswith(".")
+                word = _LAST_WORD.search(before[:-1]) if dotted else None
+                qualifier = word.group(0) if word else None
             imports = imports or _Imports(text)
-            if self._reached(imports, where, name, qualifier, bool(dot)):
+            name = called or annotation
+            if self._reached(imports, self.where[name], name, qualifier, dotted):
                 return True
         return False
 
