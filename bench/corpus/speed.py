@@ -58,7 +58,7 @@ def run_child(command: list[str], stdout: Any = subprocess.DEVNULL) -> Sample:
 
 def tree_for(label: agreement.LabelFile, args: argparse.Namespace) -> Path:
     owner, name = label.repo.split("/")
-    tree = args.trees / f"{owner}+{name}"
+    tree: Path = args.trees / f"{owner}+{name}"
     if not (tree / ".git").exists():
         shutil.rmtree(tree, ignore_errors=True)
         git_dir = agreement.locate(label.repo, label.commit, args.mirror_root, args.cache)
@@ -73,10 +73,16 @@ def tracked_files(tree: Path) -> int:
 
 def measure(label: agreement.LabelFile, args: argparse.Namespace) -> RepoSpeed:
     tree = tree_for(label, args)
-    report = args.reports / f"{label.repo.replace('/', '+')}.json" if args.reports else None
-    command = [sys.executable, "-m", "harness", "audit", str(tree), "--format"]
-    command.append(f"json:{report}" if report else "json")
-    samples = [run_child(command) for _ in range(args.repeat)]
+    # The report is read from standard output: a `json:FILE` destination would also render the
+    # terminal table, and the figures would then depend on whether reports are kept.
+    command = [sys.executable, "-m", "harness", "audit", str(tree), "--format", "json"]
+    samples = []
+    for _ in range(args.repeat):
+        if args.reports:
+            with (args.reports / f"{label.repo.replace('/', '+')}.json").open("wb") as out:
+                samples.append(run_child(command, stdout=out))
+        else:
+            samples.append(run_child(command))
     speed = RepoSpeed(
         label.repo,
         tracked_files(tree),
