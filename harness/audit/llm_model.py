@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from harness.audit import llm_catalog as cat
 from harness.audit.index import RepoIndex, is_test_file
 from harness.audit.llm_base import Kind, ModelRef, Ref, Where
+from harness.audit.llm_callers import FactoryCallers
 from harness.audit.llm_extract import Construction, FileFacts, Use, extract
 from harness.audit.llm_trace import ALL, env_switches, langgraph_server
 
@@ -169,15 +170,15 @@ def build(index: RepoIndex) -> LLMModel:
             parsed.add(rel)
             _read(rel, text, files, model)
     # Callers of a factory defined elsewhere (`client = get_client()`) need not import any
-    # model library: read the files that call one.
+    # model library: read the files that call one they import (or its module, or its class).
     factories = _llm_factories(files)
     if factories:
-        names = "|".join(re.escape(n) for n in sorted(factories, key=len, reverse=True))
-        # `get_client(` or an injected `llm: LLMDep`
-        callers = re.compile(rf"(?:\b(?:{names})\(|:\s*(?:{names})\b)")
+        callers = FactoryCallers(
+            {name: [f.path for f in files if name in f.factories] for name in factories}
+        )
         for rel in app_files:
             text = index.text(rel)
-            if rel not in parsed and text is not None and callers.search(text):
+            if rel not in parsed and text is not None and callers.calls(text):
                 _read(rel, text, files, model)
     for rel in index.match("*.yaml", "*.yml"):
         text = index.text(rel) if is_app_file(rel) else None

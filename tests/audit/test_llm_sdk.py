@@ -127,6 +127,38 @@ def test_client_from_a_factory_in_another_module(tmp_path: Path) -> None:
     ]
 
 
+def test_a_factory_is_followed_only_where_it_is_imported(tmp_path: Path) -> None:
+    # A factory named like a common function (`run`) is reached through its own module, not
+    # through `subprocess.run` or a method of the same name on an unrelated object.
+    assert described(
+        tmp_path,
+        {
+            "app/llm.py": """\
+            from openai import OpenAI
+
+            def run():
+                return OpenAI(timeout=5)
+            """,
+            "app/chat.py": """\
+            from app import llm
+
+            def ask(prompt):
+                return llm.run().chat.completions.create(model="gpt-4o", messages=prompt)
+            """,
+            "app/jobs.py": """\
+            from subprocess import run
+
+            def build(pool):
+                run(["make"]).chat.completions.create(model="m", messages=[])
+                pool.run().chat.completions.create(model="m", messages=[])
+            """,
+        },
+    ) == [
+        "app/chat.py:4 chat.completions.create(...) [openai] timeout=app/llm.py:4 timeout=5"
+        " | retry=- | trace=- | model=literal app/chat.py:4 'gpt-4o'"
+    ]
+
+
 def test_with_options_wait_for_and_tenacity(tmp_path: Path) -> None:
     assert described(
         tmp_path,
