@@ -155,6 +155,23 @@ def test_lowercase_readme_and_an_overview_diagram_anywhere(tmp_path: Path) -> No
     assert failed.status == "fail"
 
 
+BADGE = "[![CI](https://github.com/o/r/actions/workflows/unit-tests.yml/badge.svg)](https://github.com/o/r)\n"
+
+
+def test_a_ci_badge_or_a_ui_screenshot_is_not_an_architecture_diagram(tmp_path: Path) -> None:
+    from harness.audit.detectors.docs import SectionBodyParams, readme_architecture
+
+    params = SectionBodyParams(headings=["architecture"])
+    studio = f"# x\n\n{BADGE}\n![Graph view in LangGraph studio UI](./static/studio_ui.png)\n"
+    failed = readme_architecture(index_of(tmp_path / "a", {"README.md": studio}), params)
+    assert failed.status == "fail"
+    assert failed.message == "README has no section on architecture"
+    diagram = f"# x\n\n{BADGE}\n![AutoGen UI Flow Diagram](docs/images/flowdiag.png)\n"
+    passed = readme_architecture(index_of(tmp_path / "b", {"README.md": diagram}), params)
+    assert passed.status == "pass"
+    assert passed.evidence == (Evidence("README.md", 5),)
+
+
 # ----- health routes under prefixes; CI that checks code; task runners -------------------------
 
 

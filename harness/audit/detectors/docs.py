@@ -287,6 +287,19 @@ def _diagram_anywhere(lines: list[str]) -> tuple[int, str] | None:
             return number, f"a {fence.group(2).lower()} diagram"
         for match in _DIAGRAM_IMAGE.finditer(line):
             described = " ".join(g for g in match.groups() if g)
-            if _DIAGRAM_WORDS.search(described):
+            if _is_diagram(described, match.group(2) or match.group(3) or ""):
                 return number, "a diagram image"
     return None
+
+
+_BADGE_SOURCE = re.compile(r"badge|shields\.io", re.IGNORECASE)
+_SCREENSHOT_WORDS = re.compile(r"screen|studio|\bui\b|_ui\b|demo|preview", re.IGNORECASE)
+_STRONG_DIAGRAM_WORDS = re.compile(r"architect|diagram|flow|overview|pipeline", re.IGNORECASE)
+
+
+def _is_diagram(described: str, source: str) -> bool:
+    """A CI badge (`workflows/ci.yml/badge.svg`) or a screenshot of a UI ("Graph view in
+    LangGraph studio UI") is not a diagram, even when a diagram word appears in it."""
+    if _BADGE_SOURCE.search(source) or not _DIAGRAM_WORDS.search(described):
+        return False
+    return not _SCREENSHOT_WORDS.search(described) or bool(_STRONG_DIAGRAM_WORDS.search(described))
