@@ -75,6 +75,23 @@ def test_copy_env_into_the_image(tmp_path: Path) -> None:
     )
 
 
+def test_env_copying_a_secret_build_argument_into_the_image(tmp_path: Path) -> None:
+    baked = "FROM python:3.12-slim\nARG POSTGRES_URL\nENV POSTGRES_URL=${POSTGRES_URL}\n"
+    outcome = dockerfile_no_secrets(index_of(tmp_path / "a", {"Dockerfile": baked}), NoParams())
+    assert outcome.status == "fail"
+    assert outcome.evidence == (
+        Evidence(
+            "Dockerfile",
+            3,
+            "Dockerfile: ENV POSTGRES_URL bakes the build argument ${POSTGRES_URL} into the image",
+        ),
+    )
+    # A build argument used only while building, and a non-secret one copied to ENV, are fine.
+    build_only = "FROM python:3.12-slim\nARG PIP_TOKEN\nARG APP_ENV\nENV APP_ENV=$APP_ENV\n"
+    fine = dockerfile_no_secrets(index_of(tmp_path / "b", {"Dockerfile": build_only}), NoParams())
+    assert fine.status == "pass"
+
+
 def test_env_files_by_other_names_and_template_sources(tmp_path: Path) -> None:
     root = write_project(
         tmp_path,

@@ -25,7 +25,11 @@ COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-c
 ProblemFinder = Callable[[str, list["Instruction"]], list[Evidence]]
 _ENV_SOURCE = re.compile(r"(^|/)\.env(\.[A-Za-z0-9_-]+)?$|(^|/)\.env\*?$")
 _ENV_EXAMPLES = (".example", ".sample", ".template", ".dist")
-_SECRET_NAME = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
+_SECRET_NAME = re.compile(
+    r"(KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|(DATABASE|POSTGRES|PG|DB|MONGO|MYSQL)_?(URL|URI|DSN))",
+    re.IGNORECASE,
+)
+_REFERENCE = re.compile(r"^\$\{?(\w+)\}?$")
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,7 @@ def dockerfile_no_secrets(index: RepoIndex, params: NoParams) -> Outcome:
 
     def problems(rel: str, instructions: list[Instruction]) -> list[Evidence]:
         found = []
+        build_args: set[str] = set()
         for instruction in instructions:
             if instruction.keyword in ("COPY", "ADD"):
                 sources = [w for w in instruction.args.split() if not w.startswith("--")][:-1]
@@ -186,12 +191,25 @@ def dockerfile_no_secrets(index: RepoIndex, params: NoParams) -> Outcome:
             if instruction.keyword not in ("ENV", "ARG"):
                 continue
             for name, value in _assignments(instruction.args):
-                if _SECRET_NAME.search(name) and value and not value.startswith("$"):
+                if instruction.keyword == "ARG":
+                    build_args.add(name)
+                if not _SECRET_NAME.search(name) or not value:
+                    continue
+                if not value.startswith("$"):
                     note = f"{rel}: {instruction.keyword} {name} has a value baked in"
+                    found.append(Evidence(rel, instruction.line, note))
+                elif instruction.keyword == "ENV" and _from_build_arg(value, build_args):
+                    # ENV keeps a build argument's value in the image config for every container
+                    note = f"{rel}: ENV {name} bakes the build argument {value} into the image"
                     found.append(Evidence(rel, instruction.line, note))
         return found
 
     return _each_dockerfile(index, problems, "no secrets in ENV or ARG")
+
+
+def _from_build_arg(value: str, build_args: set[str]) -> bool:
+    match = _REFERENCE.match(value)
+    return match is not None and match.group(1) in build_args
 
 
 def _assignments(args: str) -> list[tuple[str, str]]:
