@@ -328,6 +328,16 @@ def _check_parents(path: Path) -> None:
         return
 
 
+# Names of standard output: printed to, never opened. Opening /dev/stdout would resolve it and
+# rename a report over what it points at (a redirected log, or the machine's own /dev/stdout).
+STDOUT_NAMES = ("-", "/dev/stdout")
+
+
+def names_stdout(value: object) -> bool:
+    """Whether an output option's value means standard output rather than a file."""
+    return value is not None and str(value) in STDOUT_NAMES
+
+
 def write_text(path: Path, content: str, *, encoding: str = "utf-8") -> None:
     try:
         data = content.encode(encoding, errors="surrogateescape")

@@ -47,13 +47,8 @@ def parse_destinations(formats: tuple[str, ...], output: Path | None) -> list[De
     return destinations
 
 
-# Names of standard output: printed to, never opened (replacing /dev/stdout's symlink with a
-# report, as an atomic rename would, printed nothing and broke the machine's /dev/stdout).
-_STDOUT_NAMES = ("-", "/dev/stdout")
-
-
 def _file(value: str | Path | None) -> Path | None:
-    return None if value is None or str(value) in _STDOUT_NAMES else Path(value)
+    return None if value is None or safeio.names_stdout(value) else Path(value)
 
 
 def write_atomically(path: Path, content: str) -> None:

@@ -259,16 +259,13 @@ class _progress:
             self.bar.stop()
 
 
-# Names of standard output: printed to, never opened (resolving /dev/stdout and renaming a
-# report over what it points at replaced a redirected log, or refused a terminal).
-_STDOUT_NAMES = ("-", "/dev/stdout")
 _OUTPUT_FLAGS = {"json_out": "--json", "md_out": "--markdown", "junit_out": "--junit"}
 
 
 def _printed_output(flags: dict[str, Any]) -> str | None:
     """The one output flag naming standard output, if any; the JSON report then still goes to
     its default path."""
-    printed = [key for key in _OUTPUT_FLAGS if str(flags[key]) in _STDOUT_NAMES]
+    printed = [key for key in _OUTPUT_FLAGS if safeio.names_stdout(flags[key])]
     if len(printed) > 1:
         raise EvalConfigError(
             f"{' and '.join(_OUTPUT_FLAGS[key] for key in printed)} both name standard output",

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from harness.audit.detectors.agent_tools import agent_tools
-from harness.audit.detectors.python_code import call_name
+from harness.audit.detectors.agent_tools import TOOL_DECORATORS, agent_tools
+from harness.audit.detectors.python_code import base_names, call_name, last_name
 from harness.audit.index import RepoIndex
 from harness.audit.layout import is_app_code
 from harness.audit.model import Evidence, Outcome
@@ -17,7 +17,6 @@ from harness.audit.registry import NoParams, detector
 
 Finder = Callable[[ast.AST], str | None]
 
-TOOL_DECORATORS = frozenset({"tool", "function_tool", "tool_plain", "kernel_function"})
 # create_agent / create_react_agent / ToolNode wrap plain typed functions into StructuredTools
 # whose argument schema is inferred from the signature and checked before the call.
 TOOL_FACTORIES = frozenset(
@@ -73,16 +72,16 @@ def _tool_schema(node: ast.AST) -> str | None:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
-            if _last(call_name(target)) in TOOL_DECORATORS:
+            if last_name(target) in TOOL_DECORATORS:
                 return f"@{call_name(target)} on {node.name}"
     if isinstance(node, ast.Call):
-        name = _last(call_name(node.func))
+        name = last_name(node.func)
         if name in TOOL_FACTORIES or any(k.arg == "args_schema" for k in node.keywords):
             return f"{call_name(node.func)}(...)"
         if name in VALIDATORS and _names_arguments(node):
             return f"arguments validated by {call_name(node.func)}"
     if isinstance(node, ast.ClassDef):
-        bases = {_last(call_name(b)) for b in node.bases}
+        bases = base_names(node)
         fields = {
             t.id
             for s in node.body
@@ -117,7 +116,7 @@ def _is_tool_call(node: ast.expr) -> bool:
     """`tool_call`, `tc`, `msg.tool_calls[0]`: an expression naming one call the model made."""
     if isinstance(node, ast.Subscript):
         return call_name(node.value).endswith("tool_calls")
-    name = call_name(node).rsplit(".", 1)[-1].lower()
+    name = last_name(node).lower()
     return name in ("tc", "call") or name.endswith("tool_call")
 
 
@@ -165,7 +164,7 @@ def _hand_parsed(tree: ast.Module) -> Iterator[tuple[int, str]]:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         decorators = [d.func if isinstance(d, ast.Call) else d for d in node.decorator_list]
-        if not any(_last(call_name(d)) in TOOL_DECORATORS for d in decorators):
+        if not any(last_name(d) in TOOL_DECORATORS for d in decorators):
             continue
         params = {a.arg for a in node.args.args + node.args.kwonlyargs} - {"self", "cls"}
         for inner in ast.walk(node):
@@ -196,7 +195,7 @@ def _hand_parsed(tree: ast.Module) -> Iterator[tuple[int, str]]:
 def _code_agents(tree: ast.Module) -> Iterator[tuple[int, str]]:
     """smolagents' CodeAgent runs Python the model writes, which calls the tools directly."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _last(call_name(node.func)) == "CodeAgent":
+        if isinstance(node, ast.Call) and last_name(node.func) == "CodeAgent":
             yield node.lineno, "CodeAgent runs model-written Python that calls the tools directly"
 
 
@@ -315,7 +314,7 @@ def _approval(node: ast.AST) -> str | None:
                 return f"human_input_mode={value.value!r} in {name}(...)"
     if isinstance(node, ast.Raise) and node.exc is not None:
         target = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
-        if _last(call_name(target)) in APPROVAL_CALLS:
+        if last_name(target) in APPROVAL_CALLS:
             return f"raise {call_name(target)}"
     return None
 
@@ -372,7 +371,7 @@ HISTORY_SERIALISERS = frozenset({"ModelMessagesTypeAdapter", "to_jsonable_python
 
 def _saver(node: ast.AST) -> str | None:
     if isinstance(node, ast.ClassDef):
-        bases = {_last(call_name(b)) for b in node.bases}
+        bases = base_names(node)
         if bases & SESSION_BASES and any(
             isinstance(f, ast.AsyncFunctionDef | ast.FunctionDef) and f.name == "add_items"
             for f in node.body
@@ -382,7 +381,7 @@ def _saver(node: ast.AST) -> str | None:
     if (
         isinstance(node, ast.Attribute)
         and node.attr in ("dump_json", "dump_python")
-        and _last(call_name(node.value)) == "ModelMessagesTypeAdapter"
+        and last_name(node.value) == "ModelMessagesTypeAdapter"
     ):
         return "run messages serialised with ModelMessagesTypeAdapter for a store"
     if not isinstance(node, ast.Call):
@@ -427,7 +426,7 @@ def _in_memory_name(index: RepoIndex, found: Evidence) -> Evidence:
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
             and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-            and _last(call_name(node.value.func)) in IN_MEMORY_SAVERS
+            and last_name(node.value.func) in IN_MEMORY_SAVERS
         ):
             return Evidence(found.path, found.line, f"in-memory:{name}")
     return found

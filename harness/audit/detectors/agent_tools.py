@@ -15,7 +15,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from harness.audit.detectors.python_code import call_name
+from harness.audit.detectors.python_code import base_names, call_name, last_name
 from harness.audit.index import RepoIndex
 from harness.audit.layout import is_app_code
 from harness.audit.model import Evidence
@@ -99,10 +99,10 @@ def _collect(index: RepoIndex) -> AgentTools:
                 tool = _decorated(rel, node)
                 if tool is not None:
                     declared.setdefault(f"{rel}:{node.name}", tool)
-            elif isinstance(node, ast.ClassDef) and _bases(node) & TOOL_BASES:
+            elif isinstance(node, ast.ClassDef) and base_names(node) & TOOL_BASES:
                 declared.setdefault(f"{rel}:{node.name}", _class_tool(rel, node))
             elif isinstance(node, ast.Call):
-                name = call_name(node.func).rsplit(".", 1)[-1]
+                name = last_name(node.func)
                 if name in RUNTIME_SOURCES and runtime is None:
                     runtime = Evidence(rel, node.lineno, f"tools loaded at run time: {name}(...)")
                 listed.extend((rel, item) for item in _listed(node, name))
@@ -119,14 +119,10 @@ def _collect(index: RepoIndex) -> AgentTools:
     return AgentTools(tuple(found.values()), runtime)
 
 
-def _bases(node: ast.ClassDef) -> set[str]:
-    return {call_name(b).rsplit(".", 1)[-1] for b in node.bases}
-
-
 def _decorated(rel: str, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Tool | None:
     for decorator in node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if call_name(target).rsplit(".", 1)[-1] not in TOOL_DECORATORS:
+        if last_name(target) not in TOOL_DECORATORS:
             continue
         label = _first_string(decorator) if isinstance(decorator, ast.Call) else None
         names = [node.name, label] if label else [node.name]
@@ -200,7 +196,7 @@ def _built_at_run_time(item: ast.expr) -> bool:
     (a class call such as `TavilySearch(...)` is a tool instance, read by its class name)."""
     if not isinstance(item, ast.Call):
         return False
-    name = call_name(item.func).rsplit(".", 1)[-1]
+    name = last_name(item.func)
     return not name or (name not in LISTING_CALLS and not name[0].isupper())
 
 
@@ -210,11 +206,11 @@ def _resolve(
     functions: dict[str, tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]],
 ) -> Tool | None:
     if isinstance(item, ast.Call):  # a library tool built in place: `TavilySearch(max_results=3)`
-        name = call_name(item.func).rsplit(".", 1)[-1]
+        name = last_name(item.func)
         if name in LISTING_CALLS:
             return None  # `Tool(func=f)` is read when the walk reaches that call itself
         return Tool(name, Evidence(rel, item.lineno), _acts([name], [])) if name else None
-    name = call_name(item).rsplit(".", 1)[-1]
+    name = last_name(item)
     if not name or (name[0].isupper() and name not in functions):
         return None  # a class or constant named here is found by its own definition, if any
     if name in functions:

@@ -25,6 +25,16 @@ def call_name(node: ast.expr) -> str:
     return ".".join(reversed(parts)) if parts else ""
 
 
+def last_name(node: ast.expr) -> str:
+    """The last part of the name a call targets: `create` for `client.chat.completions.create`."""
+    return call_name(node).rsplit(".", 1)[-1]
+
+
+def base_names(node: ast.ClassDef) -> set[str]:
+    """A class's bases by their last name: `BaseTool` for `crewai.tools.BaseTool`."""
+    return {last_name(base) for base in node.bases}
+
+
 def string_arg(call: ast.Call, position: int = 0, keyword: str = "") -> str | None:
     if len(call.args) > position:
         arg = call.args[position]
